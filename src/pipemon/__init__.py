@@ -1,0 +1,2 @@
+"""pipemon: monitoring for the NBA props pipeline."""
+__version__ = "0.1.0"

@@ -1,0 +1,77 @@
+"""In-process dbt invocations through dbt's programmatic runner (dbtRunner)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipemon import project
+
+
+@dataclass
+class DbtOutcome:
+    """What one dbt invocation did."""
+
+    command: list[str]
+    success: bool
+    exception: BaseException | None
+    results: list[Any] = field(default_factory=list)
+
+    @property
+    def failed_to_run(self) -> bool:
+        """dbt itself broke (compile error, warehouse unreachable), as opposed to tests failing."""
+        return self.exception is not None
+
+
+def _base_args(target: str | None, vars_: dict[str, Any] | None) -> list[str]:
+    args = [
+        "--project-dir",
+        str(project.project_dir()),
+        "--profiles-dir",
+        str(project.profiles_dir()),
+    ]
+    if target:
+        args += ["--target", target]
+    if vars_:
+        args += ["--vars", json.dumps(vars_)]
+    return args
+
+
+def invoke(
+    command: Sequence[str],
+    *,
+    target: str | None = None,
+    vars_: dict[str, Any] | None = None,
+    extra: Sequence[str] = (),
+    quiet: bool = True,
+) -> DbtOutcome:
+    """Run one dbt command in this process and return its outcome."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+    flags = ["--quiet"] if quiet else []
+    cli_args = [*flags, *command, *_base_args(target, vars_), *extra]
+    result = dbtRunner().invoke(cli_args)
+    results: list[Any] = []
+    res = result.result
+    if res is not None and hasattr(res, "results"):
+        results = list(res.results)
+    return DbtOutcome(
+        command=cli_args, success=bool(result.success), exception=result.exception, results=results
+    )
+
+
+def target_path() -> Path:
+    return project.project_dir() / "target"
+
+
+def load_run_results() -> dict[str, Any]:
+    return json.loads((target_path() / "run_results.json").read_text())
+
+
+def load_manifest() -> dict[str, Any]:
+    return json.loads((target_path() / "manifest.json").read_text())
