@@ -1,0 +1,104 @@
+"""Demo-data generator: a realistic NBA season in the source contract, with known incidents."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipemon import project
+from pipemon.generator.build import SeasonBuilder
+from pipemon.generator.contract import load_contract
+from pipemon.generator.incidents import parse_kinds
+from pipemon.generator.season import SEASON_END, SEASON_START
+
+__all__ = ["GenerationResult", "generate", "SEASON_START", "SEASON_END", "parse_kinds"]
+
+
+@dataclass
+class GenerationResult:
+    warehouse: Path
+    truth_path: Path
+    row_counts: dict[str, int]
+    incidents: int
+    skipped_kinds: list[str]
+    seconds: float
+    as_of: str
+
+
+def ensure_contract_tables(warehouse: Path) -> None:
+    """Creates the contract tables through the project's own macro (the one DDL definition)."""
+    import os
+
+    from pipemon import dbt
+
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
+    outcome = dbt.invoke(["run-operation", "create_contract_tables"], target="local")
+    if not outcome.success:
+        raise RuntimeError(f"creating the contract tables failed: {outcome.exception}")
+
+
+def generate(
+    warehouse: Path,
+    start: date,
+    end: date,
+    *,
+    seed: int = 42,
+    scale: int = 1,
+    incidents: str = "all",
+    truth_path: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    create_tables: bool = True,
+) -> GenerationResult:
+    """Writes `start..end` into the contract tables of the DuckDB file, replacing their rows."""
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    if scale < 1:
+        raise ValueError(f"scale must be a positive integer, got {scale}")
+    kinds = parse_kinds(incidents)
+    began = time.perf_counter()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    if create_tables:
+        ensure_contract_tables(warehouse)
+    proj = project.project_dir()
+    contract = load_contract(proj)
+    builder = SeasonBuilder(start, end, seed, scale, kinds, proj / "seeds", progress)
+    rows = builder.build()
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("begin transaction")
+        for name, table in contract.items():
+            con.execute(f"delete from {table.qualified}")
+            data = rows.get(name, [])
+            schema = table.arrow_schema()
+            arrow = pa.Table.from_pylist(data, schema=schema) if data else schema.empty_table()
+            con.register("incoming", arrow)
+            con.execute(f"insert into {table.qualified} by name select * from incoming")
+            con.unregister("incoming")
+            counts[table.qualified] = len(data)
+            if progress:
+                progress(f"loaded {len(data):>8,} rows into {table.qualified}")
+        con.execute("commit")
+    finally:
+        con.close()
+    truth = builder.truth()
+    out = truth_path or project.truth_path(warehouse)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(truth, indent=2) + "\n")
+    return GenerationResult(
+        warehouse=warehouse,
+        truth_path=out,
+        row_counts=counts,
+        incidents=len(truth["incidents"]),
+        skipped_kinds=list(truth["skipped_kinds"]),
+        seconds=time.perf_counter() - began,
+        as_of=str(truth["as_of"]),
+    )

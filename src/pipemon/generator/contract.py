@@ -1,0 +1,64 @@
+"""The source contract as declared in the dbt sources YAML (the single definition)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+ARROW_TYPES = {
+    "STRING": pa.string(),
+    "INT64": pa.int64(),
+    "FLOAT64": pa.float64(),
+    "BOOL": pa.bool_(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "JSON": pa.string(),
+}
+
+
+@dataclass(frozen=True)
+class ContractTable:
+    source: str
+    schema: str
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (name, contract type)
+    required: tuple[str, ...]
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([(c, ARROW_TYPES[t.upper()]) for c, t in self.columns])
+
+
+def _default_vars(project: Path) -> dict[str, object]:
+    doc = yaml.safe_load((project / "dbt_project.yml").read_text())
+    return dict(doc.get("vars") or {})
+
+
+def load_contract(project: Path) -> dict[str, ContractTable]:
+    """Every table declared with `meta.contract: true`, keyed by table name."""
+    defaults = _default_vars(project)
+    tables: dict[str, ContractTable] = {}
+    for path in sorted((project / "models" / "staging").glob("*/_*__sources.yml")):
+        doc = yaml.safe_load(path.read_text())
+        for source in doc.get("sources", []):
+            schema_expr = str(source.get("schema", source["name"]))
+            var_name = schema_expr.split("'")[1] if "var(" in schema_expr else None
+            schema = str(defaults.get(var_name, schema_expr)) if var_name else schema_expr
+            for table in source.get("tables", []):
+                meta = (table.get("config") or {}).get("meta") or {}
+                if not meta.get("contract"):
+                    continue
+                columns = tuple((c["name"], c["data_type"]) for c in table["columns"])
+                required = tuple(
+                    c["name"] for c in table["columns"] if (c.get("meta") or {}).get("required")
+                )
+                tables[table["name"]] = ContractTable(
+                    source["name"], schema, table["name"], columns, required
+                )
+    return tables
