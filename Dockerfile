@@ -1,0 +1,35 @@
+# pipemon runner image: the Python package plus the dbt project it runs.
+# Cloud Run job entrypoint is `pipemon`; the job / scheduler pass the sub-command as args.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIPEMON_PROJECT_DIR=/app \
+    DBT_PROFILES_DIR=/app/profiles \
+    DBT_SEND_ANONYMOUS_USAGE_STATS=False
+
+WORKDIR /app
+
+# Package first: dependency layers stay cached while models and tests change.
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install . && rm -rf build src/*.egg-info
+
+# The dbt project (profiles hold no secrets: credentials come from the job's service account).
+COPY dbt_project.yml ./
+COPY profiles ./profiles
+COPY macros ./macros
+COPY models ./models
+COPY seeds ./seeds
+COPY tests ./tests
+
+# dbt writes target/ and logs/ next to the project: run as an unprivileged user who owns them.
+RUN useradd --create-home --uid 10001 pipemon \
+    && mkdir -p target logs \
+    && chown pipemon target logs
+USER pipemon
+
+ENTRYPOINT ["pipemon"]
+CMD ["--help"]
