@@ -1,0 +1,19 @@
+{#- Aggregate: the p-th percentile (0 < p < 1) of an expression. BigQuery's is approximate. -#}
+{% macro pipemon_percentile(expression, fraction) %}
+    {%- if not (0 < fraction < 1) -%}
+        {{ exceptions.raise_compiler_error("pipemon_percentile needs a fraction between 0 and 1, got " ~ fraction) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('pipemon_percentile', 'pipemon')(expression, fraction)) }}
+{% endmacro %}
+
+{% macro default__pipemon_percentile(expression, fraction) -%}
+    percentile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro bigquery__pipemon_percentile(expression, fraction) -%}
+    approx_quantiles({{ expression }}, 100)[offset({{ (fraction * 100) | round | int }})]
+{%- endmacro %}
+
+{% macro duckdb__pipemon_percentile(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}

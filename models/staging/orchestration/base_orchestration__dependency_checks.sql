@@ -1,0 +1,27 @@
+-- Every row of the dependency check log, each with the contract rule it breaks (if any).
+with
+
+source as (
+
+    select * from {{ source('orchestration', 'dependency_check_log') }}
+
+),
+
+classified as (
+
+    select
+        source.*,
+        coalesce(
+            source.check_id,
+            concat(coalesce(source.processor_name, '?'), '@', coalesce(cast(source.check_time as {{ dbt.type_string() }}), '?'))
+        ) as row_key,
+        coalesce(source.data_date, {{ pipemon_to_et_date('source.check_time') }}) as event_date,
+        {{ pipemon_quarantine_reason(
+            required=['check_id', 'check_time', 'processor_name', 'required_table', 'check_result'],
+            accepted={'check_result': ['PASS', 'FAIL', 'SKIP']}
+        ) }} as quarantine_reason
+    from source
+
+)
+
+select * from classified

@@ -1,0 +1,45 @@
+-- Every row of the processor execution log, each with the contract rule it breaks (if any).
+with
+
+source as (
+
+    select * from {{ source('orchestration', 'processor_execution_log') }}
+
+),
+
+checked as (
+
+    select
+        source.*,
+        min(source.status) over (partition by source.execution_id, source.processed_at) as min_status_at_time,
+        max(source.status) over (partition by source.execution_id, source.processed_at) as max_status_at_time
+    from source
+
+),
+
+classified as (
+
+    select
+        checked.*,
+        coalesce(
+            checked.execution_id,
+            concat(coalesce(checked.processor_name, '?'), '@', coalesce(cast(checked.triggered_at as {{ dbt.type_string() }}), '?'))
+        ) as row_key,
+        coalesce(checked.data_date, {{ pipemon_to_et_date('checked.triggered_at') }}) as event_date,
+        {{ pipemon_quarantine_reason(
+            required=['execution_id', 'processor_name', 'phase', 'triggered_at', 'status'],
+            accepted={
+                'status': ['success', 'failed', 'partial', 'skipped'],
+                'phase': ['phase2', 'phase3', 'phase4', 'phase5'],
+            },
+            extra=[
+                ('completed_at < triggered_at', 'completed_before_triggered'),
+                ('duration_seconds < 0', 'negative_duration'),
+                ('min_status_at_time <> max_status_at_time', 'conflicting_duplicate'),
+            ]
+        ) }} as quarantine_reason
+    from checked
+
+)
+
+select * from classified

@@ -1,0 +1,42 @@
+-- Every row of the scraper execution log, each with the contract rule it breaks (if any).
+with
+
+source as (
+
+    select * from {{ source('orchestration', 'scraper_execution_log') }}
+
+),
+
+checked as (
+
+    select
+        source.*,
+        min(source.status) over (partition by source.execution_id, source.created_at) as min_status_at_time,
+        max(source.status) over (partition by source.execution_id, source.created_at) as max_status_at_time
+    from source
+
+),
+
+classified as (
+
+    select
+        checked.*,
+        coalesce(
+            checked.execution_id,
+            concat(coalesce(checked.scraper_name, '?'), '@', coalesce(cast(checked.triggered_at as {{ dbt.type_string() }}), '?'))
+        ) as row_key,
+        coalesce(checked.game_date, {{ pipemon_to_et_date('checked.triggered_at') }}) as event_date,
+        {{ pipemon_quarantine_reason(
+            required=['execution_id', 'scraper_name', 'status', 'triggered_at', 'source'],
+            accepted={'status': ['success', 'no_data', 'failed']},
+            extra=[
+                ('completed_at < triggered_at', 'completed_before_triggered'),
+                ('duration_seconds < 0', 'negative_duration'),
+                ('min_status_at_time <> max_status_at_time', 'conflicting_duplicate'),
+            ]
+        ) }} as quarantine_reason
+    from checked
+
+)
+
+select * from classified

@@ -1,0 +1,21 @@
+-- Every health-check row written by `pipemon probe`, each with the contract rule it breaks (if any).
+with
+
+source as (
+
+    select * from {{ source('orchestration', 'service_health_checks') }}
+
+),
+
+classified as (
+
+    select
+        source.*,
+        concat(coalesce(source.service_name, '?'), '@', coalesce(cast(source.checked_at as {{ dbt.type_string() }}), '?')) as row_key,
+        {{ pipemon_to_et_date('source.checked_at') }} as event_date,
+        {{ pipemon_quarantine_reason(required=['service_name', 'checked_at', 'is_healthy']) }} as quarantine_reason
+    from source
+
+)
+
+select * from classified

@@ -1,0 +1,24 @@
+-- Every feature-store row, each with the contract rule it breaks (if any).
+with
+
+source as (
+
+    select * from {{ source('predictions', 'ml_feature_store_v2') }}
+
+),
+
+classified as (
+
+    select
+        source.*,
+        concat(coalesce(source.game_id, '?'), ':', coalesce(source.player_lookup, '?')) as row_key,
+        source.game_date as event_date,
+        {{ pipemon_quarantine_reason(
+            required=['game_id', 'game_date', 'player_lookup'],
+            extra=[('feature_quality_score < 0 or feature_quality_score > 100', 'score_out_of_range')]
+        ) }} as quarantine_reason
+    from source
+
+)
+
+select * from classified

@@ -1,0 +1,25 @@
+-- Every prediction row, each with the contract rule it breaks (if any).
+with
+
+source as (
+
+    select * from {{ source('predictions', 'player_prop_predictions') }}
+
+),
+
+classified as (
+
+    select
+        source.*,
+        coalesce(source.prediction_id, concat(coalesce(source.system_id, '?'), ':', coalesce(source.game_id, '?'), ':', coalesce(source.player_lookup, '?'))) as row_key,
+        source.game_date as event_date,
+        {{ pipemon_quarantine_reason(
+            required=['prediction_id', 'system_id', 'game_id', 'game_date', 'player_lookup'],
+            accepted={'recommendation': ['OVER', 'UNDER', 'PASS']},
+            extra=[('confidence_score < 0 or confidence_score > 100', 'score_out_of_range')]
+        ) }} as quarantine_reason
+    from source
+
+)
+
+select * from classified
