@@ -1,0 +1,50 @@
+"""Any apprise URL: mailto(s):// e-mail over SMTP, json(s):// webhooks, slack://, gchat://,
+workflows:// / msteams:// and the rest of apprise's services.
+
+Read and connect timeouts default to the config's delivery timeout unless the URL sets
+apprise's own `rto`/`cto`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import apprise
+
+from pipemon.alerts.channels import Channel, DeliveryError, Outbound, register
+
+_TYPES = {
+    "error": apprise.NotifyType.FAILURE,
+    "warn": apprise.NotifyType.WARNING,
+    "info": apprise.NotifyType.INFO,
+}
+
+
+@register
+class AppriseChannel(Channel):
+    schemes = ()  # the fallback for every scheme no other channel claims
+
+    def _url(self) -> str:
+        url = self.url
+        joiner = "&" if "?" in url else "?"
+        for key in ("rto", "cto"):
+            if f"{key}=" not in url:
+                url += f"{joiner}{key}={self.timeout_seconds:g}"
+                joiner = "&"
+        return url
+
+    def send(self, message: Outbound) -> None:
+        notifier = apprise.Apprise()
+        if not notifier.add(self._url()):
+            raise DeliveryError(f"channel {self.name}: apprise does not accept its URL")
+        notify_type = apprise.NotifyType.SUCCESS if message.kind == "resolved" else None
+        with apprise.LogCapture(level=logging.WARNING) as captured:
+            ok = notifier.notify(
+                title=message.subject,
+                body=message.body,
+                notify_type=notify_type or _TYPES.get(message.severity, apprise.NotifyType.INFO),
+                body_format=apprise.NotifyFormat.TEXT,
+            )
+        if not ok:
+            detail = " ".join(str(captured.getvalue()).split())[-400:]  # type: ignore[attr-defined]
+            raise DeliveryError(f"channel {self.name}: {detail or 'delivery failed'}")

@@ -1,0 +1,102 @@
+"""Warehouse access for the runner and the status command, behind one small interface.
+
+    wh = open_warehouse(resolve(target))     # DuckDB or BigQuery, from the dbt profile
+    wh.ensure_tables()                       # the runner's tables (DDL in tables.py)
+    wh.query("select * from " + wh.table("fct_alerts") + " where severity = @s", {"s": "error"})
+
+Parameters are named `@name` in SQL for both warehouses. Timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from pipemon.warehouse.settings import SettingsError, WarehouseSettings, resolve
+from pipemon.warehouse.tables import TABLES, Table
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not be reached, read or written."""
+
+
+class Warehouse(Protocol):
+    """What the runner and the status command need from a warehouse."""
+
+    dialect: str
+    schema: str
+
+    def table(self, name: str, schema: str | None = None) -> str:
+        """Quoted name of a relation in the monitoring dataset (or `schema`)."""
+        ...
+
+    def ensure_tables(self) -> None:
+        """Create the runner's tables (alert_log, monitor_runs, test_results) if missing."""
+        ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run SQL with `@name` parameters; rows as dicts (empty for statements)."""
+        ...
+
+    def insert_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert rows into a runner table, skipping keys already there; returns rows inserted."""
+        ...
+
+    def update_run(self, run_id: str, values: Mapping[str, Any]) -> None:
+        """Set columns of one monitor_runs row."""
+        ...
+
+    def alert_history(self, since: datetime) -> list[dict[str, Any]]:
+        """alert_log rows created since `since`, oldest first."""
+        ...
+
+    def pending_deliveries(self, stale_before: datetime) -> list[dict[str, Any]]:
+        """Deliveries to (re)try: pending, or claimed before `stale_before` by a run that died."""
+        ...
+
+    def claim_deliveries(
+        self, delivery_ids: Sequence[str], claimed_by: str, now: datetime, stale_before: datetime
+    ) -> list[str]:
+        """Atomically take deliveries for sending; returns the ids this caller now holds."""
+        ...
+
+    def finish_delivery(
+        self, delivery_id: str, claimed_by: str, *, sent: bool, error: str | None, now: datetime
+    ) -> None:
+        """Mark a claimed delivery sent, or return it to pending with its error."""
+        ...
+
+    def read_relation(self, relation_name: str, limit: int) -> list[dict[str, Any]]:
+        """Rows of a relation named as dbt names it (stored test failures)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_warehouse(settings: WarehouseSettings) -> Warehouse:
+    """The warehouse implementation for the settings' type."""
+    if settings.type == "duckdb":
+        from pipemon.warehouse.duckdb import DuckDBWarehouse
+
+        return DuckDBWarehouse(settings)
+    if settings.type == "bigquery":
+        from pipemon.warehouse.bigquery import BigQueryWarehouse
+
+        return BigQueryWarehouse(settings)
+    raise WarehouseError(f"unsupported warehouse type {settings.type!r}")
+
+
+KEYS = {"alert_log": "delivery_id", "monitor_runs": "run_id", "test_results": "test_result_id"}
+
+__all__ = [
+    "KEYS",
+    "TABLES",
+    "SettingsError",
+    "Table",
+    "Warehouse",
+    "WarehouseError",
+    "WarehouseSettings",
+    "open_warehouse",
+    "resolve",
+]
