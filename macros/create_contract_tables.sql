@@ -76,3 +76,12 @@ cluster by {{ cluster | join(', ') }}
     {%- endif -%}
     {{ contract_type }}
 {%- endmacro %}
+
+{% macro duckdb__pipemon_contract_type(contract_type) -%}
+    {#- dbt's type_float() is DuckDB's 4-byte FLOAT; the contract's FLOAT64 is 8 bytes. -#}
+    {%- if contract_type == 'FLOAT64' -%}
+        double
+    {%- else -%}
+        {{ default__pipemon_contract_type(contract_type) }}
+    {%- endif -%}
+{%- endmacro %}

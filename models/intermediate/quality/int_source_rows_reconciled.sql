@@ -8,8 +8,8 @@ with
     select
         '{{ staged.table }}' as source_table,
         count(*) as rows_in,
-        sum(case when quarantine_reason is not null then 1 else 0 end) as rows_quarantined,
-        sum(case when quarantine_reason is null then 1 else 0 end)
+        count(case when quarantine_reason is not null then 1 end) as rows_quarantined,
+        count(case when quarantine_reason is null then 1 end)
         - count(distinct case when quarantine_reason is null then {{ staged.key }} end) as rows_superseded
     from {{ ref(staged.base) }}
 

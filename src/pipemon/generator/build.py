@@ -709,10 +709,18 @@ class SeasonBuilder:
                     at = self._jitter(et_to_utc(day, hhmm, offset), 240)
                     if at > self.as_of:
                         continue
-                    self._scraper_run(name, workflow, day, at, spike and name == self._target("scraper_error_spike"))
+                    spiking = spike and name == self._target("scraper_error_spike")
+                    if not self._scraper_run(name, workflow, day, at, spiking) and not spiking:
+                        # the controller's recovery pass re-runs a failed scrape 20 minutes later
+                        recovery_at = at + timedelta(minutes=20)
+                        if recovery_at <= self.as_of:
+                            self._scraper_run(name, workflow, day, recovery_at, False, recovery=True)
 
-    def _scraper_run(self, name: str, workflow: str, day: date, at: datetime, spike: bool) -> None:
-        roll = self.rng.random()
+    def _scraper_run(
+        self, name: str, workflow: str, day: date, at: datetime, spike: bool, recovery: bool = False
+    ) -> bool:
+        """Writes one scraper execution; returns False when it failed."""
+        roll = 0.5 if recovery else self.rng.random()
         retries = 0
         error: tuple[str, str] | None = None
         if spike and roll < 0.7:
@@ -721,7 +729,7 @@ class SeasonBuilder:
         elif not spike and roll < 0.008:
             status, retries = "failed", 3
             error = ("ConnectionError", "Max retries exceeded: read timed out")
-        elif roll < 0.008 + NO_DATA_RATE.get(name, 0.004):
+        elif roll < 0.008 + NO_DATA_RATE.get(name, 0.0):
             status = "no_data"
         else:
             status = "success"
@@ -738,7 +746,7 @@ class SeasonBuilder:
                 "triggered_at": at,
                 "completed_at": at + timedelta(seconds=duration),
                 "duration_seconds": duration,
-                "source": "CONTROLLER" if workflow != "daily_schedule_lock" else "SCHEDULER",
+                "source": "RECOVERY" if recovery else ("CONTROLLER" if workflow != "daily_schedule_lock" else "SCHEDULER"),
                 "environment": "prod",
                 "triggered_by": "workflow-executor",
                 "gcs_path": f"gs://nba-scraped-data/{name}/{day.isoformat()}/{at:%H%M%S}.json",
@@ -746,11 +754,12 @@ class SeasonBuilder:
                 "error_type": error[0] if error else None,
                 "error_message": error[1] if error else None,
                 "retry_count": retries,
-                "recovery": False,
+                "recovery": recovery,
                 "run_id": f"{workflow}-{day:%Y%m%d}",
                 "created_at": at + timedelta(seconds=duration + 0.5),
             }
         )
+        return status != "failed"
 
     def _health_checks(self, day: date) -> None:
         sick = self._target("service_unhealthy") if self._incident("service_unhealthy", day) else None

@@ -1,0 +1,84 @@
+-- One row per ET date the pipeline has data for, up to as_of's date: games, season, bootstrap.
+with
+
+games as (
+
+    select * from {{ ref('stg_raw__games') }}
+
+),
+
+executions as (
+
+    select * from {{ ref('stg_orchestration__processor_executions') }}
+
+),
+
+scraper_runs as (
+
+    select * from {{ ref('stg_orchestration__scraper_executions') }}
+
+),
+
+seasons as (
+
+    select
+        season_year,
+        min(game_date) as season_start_date,
+        max(game_date) as season_end_date
+    from games
+    where season_type = 'regular_season'
+    group by 1
+
+),
+
+daily_games as (
+
+    select
+        game_date,
+        count(*) as games_scheduled,
+        count(case when is_final then 1 end) as games_final,
+        min(tip_off_at) as first_tip_off_at
+    from games
+    where season_type in ('regular_season', 'play_in', 'playoffs')
+    group by 1
+
+),
+
+dates as (
+
+    select game_date as calendar_date from games
+    union distinct
+    select data_date as calendar_date from executions
+    union distinct
+    select game_date as calendar_date from scraper_runs
+    union distinct
+    select {{ pipemon_as_of_date() }} as calendar_date
+
+),
+
+calendar as (
+
+    select
+        dates.calendar_date,
+        seasons.season_year,
+        seasons.season_start_date,
+        coalesce(daily_games.games_scheduled, 0) as games_scheduled,
+        coalesce(daily_games.games_final, 0) as games_final,
+        {{ dbt.datediff('seasons.season_start_date', 'dates.calendar_date', 'day') }} as days_into_season,
+        coalesce(daily_games.games_scheduled, 0) > 0 as is_game_day,
+        coalesce(
+            {{ dbt.datediff('seasons.season_start_date', 'dates.calendar_date', 'day') }} < {{ var('bootstrap_days') }},
+            false
+        ) as is_bootstrap,
+        {{ pipemon_is_judged('dates.calendar_date') }} as is_judged,
+        daily_games.first_tip_off_at
+    from dates
+    left join seasons
+        on dates.calendar_date between seasons.season_start_date and {{ pipemon_date_add('seasons.season_end_date', 60) }}
+    left join daily_games
+        on dates.calendar_date = daily_games.game_date
+    where dates.calendar_date <= {{ pipemon_as_of_date() }}
+
+)
+
+select * from calendar

@@ -1,0 +1,45 @@
+-- Each phase's deadline for each calendar date, and whether it has passed at as_of.
+with
+
+calendar as (
+
+    select * from {{ ref('int_calendar_dates') }}
+
+),
+
+deadlines as (
+
+    select * from {{ ref('phase_deadlines') }}
+
+),
+
+phase_days as (
+
+    select
+        concat(cast(calendar.calendar_date as {{ dbt.type_string() }}), ':', deadlines.phase) as phase_day_id,
+        deadlines.phase,
+        deadlines.phase_label,
+        deadlines.firestore_collection,
+        cast(deadlines.phase_number as {{ dbt.type_bigint() }}) as phase_number,
+        calendar.games_scheduled,
+        calendar.is_game_day,
+        calendar.is_bootstrap,
+        calendar.is_bootstrap and deadlines.phase in ('phase4', 'phase5') as is_relaxed,
+        calendar.is_judged,
+        calendar.calendar_date as data_date,
+        {{ pipemon_local_to_utc('calendar.calendar_date', 'deadlines.deadline_time_et', 'deadlines.deadline_day_offset') }} as deadline_at
+    from calendar
+    cross join deadlines
+
+),
+
+flagged as (
+
+    select
+        phase_days.*,
+        phase_days.deadline_at <= {{ pipemon_as_of() }} as is_due
+    from phase_days
+
+)
+
+select * from flagged

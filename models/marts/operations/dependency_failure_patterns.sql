@@ -1,0 +1,91 @@
+-- Per data date and required upstream table: dependency checks, failures, which processors failed
+-- them, fallback available/used, against the table's rolling baseline of failures.
+with
+
+calendar as (
+
+    select * from {{ ref('int_calendar_dates') }}
+
+),
+
+checks as (
+
+    select * from {{ ref('stg_orchestration__dependency_checks') }}
+
+),
+
+known_incidents as (
+
+    select * from {{ ref('known_incident_days') }}
+
+),
+
+daily as (
+
+    select
+        checks.required_table,
+        checks.data_date,
+        count(*) as checks,
+        count(case when checks.is_failed then 1 end) as failures,
+        avg(case when checks.is_failed then 1.0 else 0.0 end) as failure_rate,
+        count(distinct checks.processor_name) as processors_checking,
+        count(case when checks.is_failed and checks.is_fallback_available then 1 end) as failures_with_fallback,
+        count(case when checks.is_fallback_used then 1 end) as fallbacks_used,
+        string_agg(distinct case when checks.is_failed then checks.processor_name end, ', ') as processors_failed
+    from checks
+    group by 1, 2
+
+),
+
+marked as (
+
+    select
+        daily.*,
+        coalesce(calendar.is_game_day, false) as is_game_day,
+        max(case when known_incidents.incident_date is not null then 1 else 0 end) = 1 as is_known_incident
+    from daily
+    left join calendar
+        on daily.data_date = calendar.calendar_date
+    left join known_incidents
+        on daily.data_date = known_incidents.incident_date
+        and known_incidents.target in ('*', daily.required_table)
+    group by {% for column in ['required_table', 'data_date', 'checks', 'failures', 'failure_rate', 'processors_checking', 'failures_with_fallback', 'fallbacks_used', 'processors_failed'] %}daily.{{ column }}, {% endfor %}calendar.is_game_day
+
+),
+
+baselines as (
+
+    {{ pipemon_rolling_baseline('marked', ['required_table'], 'data_date', ['failures', 'failure_rate']) }}
+
+),
+
+scored as (
+
+    select
+        concat(marked.required_table, ':', cast(marked.data_date as {{ dbt.type_string() }})) as table_day_id,
+        marked.required_table,
+        marked.processors_failed,
+        marked.checks,
+        marked.failures,
+        marked.failure_rate,
+        marked.processors_checking,
+        marked.failures_with_fallback,
+        marked.fallbacks_used,
+        baselines.baseline_days,
+        baselines.baseline_failures,
+        baselines.baseline_failure_rate,
+        marked.is_game_day,
+        marked.is_known_incident,
+        baselines.baseline_days >= {{ var('baseline_min_days') }}
+        and marked.failures >= {{ var('dependency_failure_min_count') }}
+        and marked.failure_rate >= {{ var('dependency_failure_rate_max') }}
+        and marked.failures > 2 * coalesce(baselines.baseline_failures, 0) as is_failure_spike,
+        marked.data_date
+    from marked
+    left join baselines
+        on marked.required_table = baselines.required_table
+        and marked.data_date = baselines.data_date
+
+)
+
+select * from scored

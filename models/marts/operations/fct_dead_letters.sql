@@ -1,0 +1,40 @@
+-- One row per dead-lettered Pub/Sub message: which topic and subscription it came from, how
+-- many delivery attempts it had, and the processor and date its payload names.
+with
+
+dead_letters as (
+
+    select * from {{ ref('stg_orchestration__dead_letters') }}
+
+),
+
+registry as (
+
+    select * from {{ ref('processor_registry') }}
+
+),
+
+joined as (
+
+    select
+        dead_letters.dead_letter_id,
+        dead_letters.message_id,
+        dead_letters.subscription_name,
+        dead_letters.original_topic,
+        dead_letters.source_subscription,
+        coalesce(dead_letters.processor_name, dead_letters.original_topic) as target_name,
+        dead_letters.processor_name,
+        coalesce(dead_letters.phase, registry.phase) as phase,
+        registry.owner,
+        dead_letters.payload,
+        dead_letters.delivery_count,
+        dead_letters.data_date,
+        dead_letters.dead_lettered_date,
+        dead_letters.dead_lettered_at
+    from dead_letters
+    left join registry
+        on dead_letters.processor_name = registry.processor_name
+
+)
+
+select * from joined

@@ -1,0 +1,100 @@
+-- Per pipeline log table: when it last received a row, and whether it has gone quiet while the
+-- pipeline kept running (executions that should have logged there) or beyond its usual silence.
+with
+
+expectations as (
+
+    select * from {{ ref('log_table_expectations') }}
+
+),
+
+executions as (
+
+    select * from {{ ref('fct_processor_executions') }}
+    where not is_duplicate_delivery
+
+),
+
+calendar as (
+
+    select * from {{ ref('int_calendar_dates') }}
+
+),
+
+last_rows as (
+
+    select '{{ var("orchestration_dataset") }}.scraper_execution_log' as source_table, max(triggered_at) as last_row_at
+    from {{ ref('stg_orchestration__scraper_executions') }}
+    union all
+    select '{{ var("orchestration_dataset") }}.processor_execution_log', max(triggered_at)
+    from {{ ref('stg_orchestration__processor_executions') }}
+    union all
+    select '{{ var("orchestration_dataset") }}.dependency_check_log', max(checked_at)
+    from {{ ref('stg_orchestration__dependency_checks') }}
+    union all
+    select '{{ var("reference_dataset") }}.processor_run_history', max(started_at)
+    from {{ ref('stg_reference__processor_runs') }}
+    union all
+    select '{{ var("firestore_dataset") }}.phase_completion_raw_changelog', max(last_changed_at)
+    from {{ ref('stg_firestore__phase_completions') }}
+    union all
+    select '{{ var("orchestration_dataset") }}.service_health_checks', max(checked_at)
+    from {{ ref('stg_orchestration__service_health_checks') }}
+
+),
+
+as_of_rows as (
+
+    select
+        last_rows.source_table,
+        expectations.owner,
+        expectations.reference_phases,
+        expectations.max_silent_hours,
+        {{ dbt.datediff('last_rows.last_row_at', pipemon_as_of(), 'minute') }} / 60.0 as hours_silent,
+        last_rows.last_row_at
+    from last_rows
+    inner join expectations
+        on last_rows.source_table = expectations.source_table
+    where last_rows.last_row_at is not null
+
+),
+
+activity_since as (
+
+    select
+        as_of_rows.source_table,
+        count(executions.execution_id) as executions_since_last_row
+    from as_of_rows
+    left join executions
+        on strpos(coalesce(as_of_rows.reference_phases, ''), executions.phase) > 0
+        and executions.triggered_at > {{ pipemon_timestamp_add_minutes('as_of_rows.last_row_at', 60) }}
+        and executions.triggered_at <= {{ pipemon_as_of() }}
+        and not executions.is_skipped
+    left join calendar
+        on executions.data_date = calendar.calendar_date
+    where executions.execution_id is null or calendar.is_game_day
+    group by 1
+
+),
+
+flagged as (
+
+    select
+        as_of_rows.source_table,
+        as_of_rows.owner,
+        as_of_rows.reference_phases,
+        as_of_rows.max_silent_hours,
+        as_of_rows.hours_silent,
+        coalesce(activity_since.executions_since_last_row, 0) as executions_since_last_row,
+        (as_of_rows.max_silent_hours is not null and as_of_rows.hours_silent > as_of_rows.max_silent_hours)
+        or coalesce(activity_since.executions_since_last_row, 0) >= {{ var('log_table_min_executions_after_silence') }}
+            as is_stopped,
+        {{ pipemon_as_of_date() }} as as_of_date,
+        as_of_rows.last_row_at
+    from as_of_rows
+    left join activity_since
+        on as_of_rows.source_table = activity_since.source_table
+
+)
+
+select * from flagged

@@ -1,0 +1,94 @@
+-- Per processor and data date: runs, failures, error rate, duration p50/p95 and rows, against a
+-- rolling baseline of the processor's comparable prior days (game days with game days).
+with
+
+calendar as (
+
+    select * from {{ ref('int_calendar_dates') }}
+
+),
+
+executions as (
+
+    select * from {{ ref('fct_processor_executions') }}
+    where not is_duplicate_delivery
+
+),
+
+known_incidents as (
+
+    select * from {{ ref('known_incident_days') }}
+
+),
+
+daily as (
+
+    select
+        executions.processor_name,
+        executions.data_date,
+        max(executions.phase) as phase,
+        count(*) as runs,
+        count(case when executions.is_failure then 1 end) as failures,
+        avg(case when executions.is_failure then 1.0 else 0.0 end) as error_rate,
+        {{ pipemon_percentile('case when executions.is_success then executions.duration_seconds end', 0.5) }} as duration_p50_seconds,
+        {{ pipemon_percentile('case when executions.is_success then executions.duration_seconds end', 0.95) }} as duration_p95_seconds,
+        cast(sum(coalesce(executions.records_processed, 0)) as {{ dbt.type_bigint() }}) as records_processed
+    from executions
+    group by 1, 2
+
+),
+
+marked as (
+
+    select
+        daily.*,
+        coalesce(calendar.is_game_day, false) as is_game_day,
+        max(case when known_incidents.incident_date is not null then 1 else 0 end) = 1 as is_known_incident
+    from daily
+    left join calendar
+        on daily.data_date = calendar.calendar_date
+    left join known_incidents
+        on daily.data_date = known_incidents.incident_date
+        and known_incidents.target in ('*', daily.processor_name)
+    group by {% for column in ['processor_name', 'data_date', 'phase', 'runs', 'failures', 'error_rate', 'duration_p50_seconds', 'duration_p95_seconds', 'records_processed'] %}daily.{{ column }}, {% endfor %}calendar.is_game_day
+
+),
+
+baselines as (
+
+    {{ pipemon_rolling_baseline('marked', ['processor_name'], 'data_date', ['duration_p50_seconds', 'error_rate', 'records_processed']) }}
+
+),
+
+scored as (
+
+    select
+        concat(marked.processor_name, ':', cast(marked.data_date as {{ dbt.type_string() }})) as processor_day_id,
+        marked.processor_name,
+        marked.phase,
+        marked.runs,
+        marked.failures,
+        marked.error_rate,
+        marked.duration_p50_seconds,
+        marked.duration_p95_seconds,
+        marked.records_processed,
+        baselines.baseline_days,
+        baselines.baseline_duration_p50_seconds,
+        baselines.baseline_error_rate,
+        baselines.baseline_records_processed,
+        marked.duration_p50_seconds / nullif(baselines.baseline_duration_p50_seconds, 0) as duration_ratio,
+        marked.is_game_day,
+        marked.is_known_incident,
+        baselines.baseline_days >= {{ var('baseline_min_days') }}
+        and marked.duration_p50_seconds >= {{ var('duration_regression_ratio') }} * baselines.baseline_duration_p50_seconds
+        and marked.duration_p50_seconds - baselines.baseline_duration_p50_seconds >= {{ var('duration_regression_min_seconds') }}
+            as is_duration_regression,
+        marked.data_date
+    from marked
+    left join baselines
+        on marked.processor_name = baselines.processor_name
+        and marked.data_date = baselines.data_date
+
+)
+
+select * from scored
