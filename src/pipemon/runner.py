@@ -204,7 +204,7 @@ class Runner:
         }
         if not opts.dry_run:
             store = self._write(store, spool, lambda s: s.insert_rows("monitor_runs", [run_row]))
-        if wh is not None:
+        if wh is not None and opts.command == "run":
             wh.close()  # DuckDB: let dbt have the file
 
         judgement = Judgement()

@@ -1,8 +1,8 @@
 """Any apprise URL: mailto(s):// e-mail over SMTP, json(s):// webhooks, slack://, gchat://,
 workflows:// / msteams:// and the rest of apprise's services.
 
-Read and connect timeouts default to the config's delivery timeout unless the URL sets
-apprise's own `rto`/`cto`.
+Read and connect timeouts default to the config's delivery timeout and the format to plain
+text, unless the URL sets apprise's own `rto`/`cto`/`format`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ class AppriseChannel(Channel):
     def _url(self) -> str:
         url = self.url
         joiner = "&" if "?" in url else "?"
-        for key in ("rto", "cto"):
+        defaults = {"rto": f"{self.timeout_seconds:g}", "cto": f"{self.timeout_seconds:g}"}
+        defaults["format"] = "text"  # keep the aligned plain text (e-mail would turn it to HTML)
+        for key, value in defaults.items():
             if f"{key}=" not in url:
-                url += f"{joiner}{key}={self.timeout_seconds:g}"
+                url += f"{joiner}{key}={value}"
                 joiner = "&"
         return url
 

@@ -1,0 +1,182 @@
+"""End to end on a real dbt build: real e-mail (aiosmtpd) and real webhook posts (http.server),
+failed deliveries retried exactly once, no spam over 100 reruns, resolved notices."""
+
+from __future__ import annotations
+
+from pipemon import runner
+from pipemon.runner import RunOptions
+
+CONFIG = """
+channels:
+  email: {url: "${T_SMTP_URL}"}
+  hook: {url: "${T_HOOK_URL}"}
+routes:
+  - match: {severity: error}
+    channels: [email, hook]
+  - match: {severity: warn}
+    channels: [hook]
+summary_channels: [hook]
+delivery: {timeout_seconds: 1}
+"""
+
+ERR_03 = "[pipemon ERROR] processor failed: nbac_injury_report 2025-12-03"
+ERR_02 = "[pipemon ERROR] processor failed: nbac_injury_report 2025-12-02"
+WARN = "[pipemon WARN] scraper finished late: bp_player_props 2025-12-03"
+
+
+def alert(clock, **kw):
+    return runner.execute(RunOptions(command="alert", **kw), clock=clock)
+
+
+def setup(env, smtp, webhook, hook_url=None):
+    env.write_config(CONFIG)
+    env.monkeypatch.setenv("T_SMTP_URL", smtp.url())
+    env.monkeypatch.setenv("T_HOOK_URL", hook_url or webhook.url())
+
+
+def test_email_and_webhook_carry_the_alert(env, smtp, webhook, clock):
+    setup(env, smtp, webhook)
+    smtp.start()
+    report = alert(clock)
+    assert report.exit_code == runner.EXIT_FAIL
+    assert sorted(m["Subject"] for m in smtp.messages) == sorted([ERR_02, ERR_03])
+    assert sorted(webhook.titles) == sorted([ERR_02, ERR_03, WARN])
+    mail = next(m for m in smtp.messages if m["Subject"] == ERR_03)
+    assert mail["To"] == "oncall@example.com"
+    text = smtp.text(mail)
+    for expected in (
+        "processor failed.",
+        "Target:     nbac_injury_report",
+        "Game date:  2025-12-03",
+        "Owner:      data-eng",
+        "Failing rows: 1 (first 1)",
+        "ValueError: no rows for nbac_injury_rep…",
+        "Runbook: Rerun the processor for the date",
+        "dbt build --select processor_failed",
+    ):
+        assert expected in text
+    post = next(p for p in webhook.posts if p["json"]["title"] == WARN)
+    assert post["json"]["type"] == "warning"
+    assert "minutes_late" in post["json"]["message"]
+    assert all(len(t) <= 80 for t in webhook.titles)
+    rows = env.query("select status, count(*) from monitoring.alert_log group by 1")
+    assert rows == [("sent", 5)]
+
+
+def test_smtp_down_stays_pending_then_delivered_exactly_once(env, smtp, webhook, clock):
+    setup(env, smtp, webhook)
+    first = alert(clock)  # SMTP server not started: connection refused
+    assert first.exit_code == runner.EXIT_MONITOR
+    assert first.pending == 2 and len(webhook.posts) == 3
+    pending = env.query(
+        "select channel, last_error from monitoring.alert_log where status = 'pending'"
+    )
+    assert [p[0] for p in pending] == ["email", "email"]
+    assert all(p[1] for p in pending)
+
+    smtp.start()
+    clock.advance(5)
+    second = alert(clock)
+    assert second.exit_code == runner.EXIT_FAIL
+    assert sorted(m["Subject"] for m in smtp.messages) == sorted([ERR_02, ERR_03])
+    clock.advance(5)
+    alert(clock)  # the 3rd occurrence: the aggregate goes out; the originals not again
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert subjects.count(ERR_02) == 1 and subjects.count(ERR_03) == 1
+    assert len(subjects) == 4 and sum("ERROR x3]" in s for s in subjects) == 2
+    assert [webhook.titles.count(t) for t in (ERR_02, ERR_03, WARN)] == [1, 1, 1]
+    assert env.query(
+        "select count(*) from monitoring.alert_log where channel = 'email' and status = 'sent' "
+        "and attempts = 2"
+    ) == [(2,)]
+
+
+def test_webhook_500_then_delivered_exactly_once(env, smtp, webhook, clock):
+    setup(env, smtp, webhook)
+    smtp.start()
+    webhook.mode = "fail"
+    first = alert(clock)
+    assert first.exit_code == runner.EXIT_MONITOR and first.pending == 3
+    assert webhook.hits == 3 and webhook.posts == []
+    webhook.mode = "ok"
+    clock.advance(1)
+    alert(clock)
+    clock.advance(1)
+    alert(clock)
+    assert [webhook.titles.count(t) for t in (ERR_02, ERR_03, WARN)] == [1, 1, 1]
+    assert len(webhook.titles) == 6  # + the three aggregates of the 3rd occurrence
+    assert len([m for m in smtp.messages if "x3]" not in m["Subject"]]) == 2
+
+
+def test_webhook_timeout_then_delivered_exactly_once(env, smtp, webhook, clock):
+    setup(env, smtp, webhook)
+    smtp.start()
+    webhook.mode, webhook.delay = "slow", 2.5  # the config's timeout is 1 s
+    first = alert(clock)
+    assert first.pending == 3 and first.exit_code == runner.EXIT_MONITOR
+    errors = env.query("select last_error from monitoring.alert_log where status = 'pending'")
+    assert len(errors) == 3
+    webhook.mode = "ok"
+    clock.advance(1)
+    alert(clock)
+    clock.advance(1)
+    alert(clock)
+    assert [webhook.titles.count(t) for t in (ERR_02, ERR_03, WARN)] == [1, 1, 1]
+    assert len(webhook.titles) == 6
+
+
+def test_hundred_reruns_send_one_alert_and_one_aggregate(env, smtp, webhook, clock):
+    env.write_config("channels:\n  hook: {url: '${T_HOOK_URL}'}\ndefault_channels: [hook]\n")
+    env.monkeypatch.setenv("T_HOOK_URL", webhook.url())
+    for _ in range(100):
+        alert(clock)
+        clock.advance(1)
+    titles = webhook.titles
+    for subject in (ERR_02, ERR_03, WARN):
+        assert titles.count(subject) == 1
+        aggregated = subject.replace("ERROR]", "ERROR x3]").replace("WARN]", "WARN x3]")
+        assert titles.count(aggregated) == 1
+    assert len(titles) == 6
+    body = next(p["json"]["message"] for p in webhook.posts if "x3]" in p["json"]["title"])
+    assert "Still failing: seen 3 times since 2025-12-04 13:00 UTC; 1 repeats" in body
+    counts = env.query("select kind, count(*) from monitoring.alert_log group by 1 order by 1")
+    assert counts == [("aggregate", 3), ("alert", 3), ("suppressed", 294)]
+
+
+def test_passing_again_sends_one_resolved_and_marts_show_history(env, smtp, webhook, clock):
+    setup(env, smtp, webhook)
+    smtp.start()
+    alert(clock)
+    clock.advance(30)
+    # nbac_injury_report recovers, another processor fails: the test still fails, its old keys
+    # no longer do
+    new_vars = {"failing": ["bdl_player_boxscores"], "late": ["bp_player_props"]}
+    report = runner.execute(RunOptions(command="run", vars=new_vars, freshness=False), clock=clock)
+    assert report.exit_code == runner.EXIT_FAIL
+    resolved = [t for t in webhook.titles if t.startswith("[pipemon RESOLVED]")]
+    assert sorted(resolved) == sorted(
+        [
+            "[pipemon RESOLVED] processor failed: nbac_injury_report 2025-12-02",
+            "[pipemon RESOLVED] processor failed: nbac_injury_report 2025-12-03",
+        ]
+    )
+    assert "[pipemon ERROR] processor failed: bdl_player_boxscores 2025-12-03" in webhook.titles
+    assert webhook.posts[-1]["json"]["type"] in ("success", "failure")
+    clock.advance(30)
+    alert(clock)
+    assert len([t for t in webhook.titles if t.startswith("[pipemon RESOLVED]")]) == 2
+    # the monitoring marts (views in the fixture project) over the alert history
+    sent = env.query(
+        "select count(*) from monitoring.fct_alerts where is_delivered and kind = 'alert'"
+    )
+    assert sent == [(4,)]  # 3 first alerts + the bdl_player_boxscores one
+    resolved_rows = env.query(
+        "select count(*) from monitoring.fct_alerts where kind = 'resolved' and is_delivered"
+    )
+    assert resolved_rows == [(2,)]
+    runs = env.query("select command, exit_code from monitoring.fct_monitor_runs order by 1")
+    assert runs == [("alert", 2), ("alert", 2), ("run", 2)]
+    flaky = env.query(
+        "select run_count from monitoring.test_flakiness where test_name = 'processor_failed'"
+    )
+    assert flaky == [(2,)]  # the session build and this run; the alert reruns add none
