@@ -11,25 +11,25 @@ calendar as (
 
 games as (
 
-    select * from {{ ref('game_data_coverage') }}
+    select * from {{ ref('int_games_covered') }}
 
 ),
 
 phases as (
 
-    select * from {{ ref('phase_completion') }}
+    select * from {{ ref('int_phases_completed') }}
 
 ),
 
 systems as (
 
-    select * from {{ ref('prediction_system_coverage') }}
+    select * from {{ ref('int_prediction_systems_covered') }}
 
 ),
 
 quality as (
 
-    select * from {{ ref('daily_data_quality') }}
+    select * from {{ ref('int_data_quality_measured') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 outcomes as (
 
-    select * from {{ ref('processor_daily_outcomes') }}
+    select * from {{ ref('int_processor_outcomes_resolved') }}
     where writes_run_history
 
 ),
