@@ -83,6 +83,7 @@ scored as (
         marked.is_known_incident,
         baselines.baseline_days >= {{ var('baseline_min_days') }}
         and marked.runs >= {{ var('scraper_error_rate_min_runs') }}
+        and marked.failures >= {{ var('scraper_error_min_failures') }}
         and marked.error_rate >= {{ var('scraper_error_rate_max') }}
         and marked.error_rate > 3 * coalesce(baselines.baseline_error_rate, 0) as is_error_spike,
         marked.game_date
