@@ -168,7 +168,7 @@ class Runner:
 
     # -- the run -------------------------------------------------------------------------------
     def execute(self) -> RunReport:
-        t0 = time.perf_counter()
+        t0 = self._t0 = time.perf_counter()
         try:
             settings: WarehouseSettings | None = resolve(self.options.target, self.options.vars)
         except SettingsError as exc:
@@ -314,7 +314,7 @@ class Runner:
             "alerts_suppressed": self.report.suppressed,
             "alerts_pending": self.report.pending,
             "dbt_seconds": round(self.report.dbt_seconds, 3),
-            "runner_seconds": None,
+            "runner_seconds": round(time.perf_counter() - self._t0 - self.report.dbt_seconds, 3),
             "completed_at": end,
         }
         self._write(store, spool, lambda s: s.update_run(self.run_id, values))
@@ -360,6 +360,7 @@ class Runner:
         return wh
 
     _freshness_ran = False
+    _t0 = 0.0
 
     def _build(self) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         opts = self.options
@@ -377,6 +378,16 @@ class Runner:
         else:
             self.judged.add(MONITOR_PREFIX + "dbt")
         results, manifest, why = _artifacts(started)
+        if outcome.exception is None and not outcome.success and results is not None:
+            statuses = {str(r.get("status")) for r in results.get("results", [])}
+            if not statuses & {"fail", "warn", "error"}:
+                self.problem(
+                    _monitor(
+                        "dbt",
+                        "dbt build failed",
+                        "dbt reported failure without a failing node; see its log",
+                    )
+                )
         if results is None:
             if outcome.exception is None:
                 self.problem(_monitor("dbt", "dbt build wrote no results", why))

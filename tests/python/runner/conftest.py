@@ -149,6 +149,7 @@ class Webhook:
     mode: str = "ok"  # ok | fail (HTTP 500) | slow (answers after `delay`)
     delay: float = 3.0
     hits: int = 0
+    gets: list[str] = field(default_factory=list)
 
     def url(self, path: str = "hook") -> str:
         return f"json://127.0.0.1:{self.port}/{path}"
@@ -179,6 +180,11 @@ def webhook() -> Iterator[Webhook]:
             state.posts.append(
                 {"path": self.path, "json": json.loads(raw), "headers": dict(self.headers)}
             )
+            self.send_response(200)
+            self.end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802 - heartbeat pings
+            state.gets.append(self.path)
             self.send_response(200)
             self.end_headers()
 

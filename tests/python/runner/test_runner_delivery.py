@@ -180,3 +180,13 @@ def test_passing_again_sends_one_resolved_and_marts_show_history(env, smtp, webh
         "select run_count from monitoring.test_flakiness where test_name = 'processor_failed'"
     )
     assert flaky == [(2,)]  # the session build and this run; the alert reruns add none
+
+
+def test_heartbeat_pinged_after_completed_run(env, smtp, webhook, clock):
+    setup(env, smtp, webhook)
+    smtp.start()
+    env.monkeypatch.setenv(
+        "PIPEMON_HEARTBEAT_URL", f"http://127.0.0.1:{webhook.port}/hb/{{exit_code}}"
+    )
+    alert(clock)
+    assert webhook.gets == ["/hb/2"]

@@ -8,7 +8,7 @@
     },
 ) }}
 {%- set failing = var('failing') -%}
-{%- if var('break_compile') %}{{ ref('a_model_that_does_not_exist') }}{% endif %}
+{%- if var('break_compile') %}{{ a_macro_that_does_not_exist() }}{% endif %}
 select
     cast(game_date as date) as game_date,
     target,

@@ -1,0 +1,203 @@
+"""Fast checks without dbt: message text against saved expected output, the dedupe policy with
+an injected clock, config and redaction, and the DDL in step with the dbt sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipemon.alerts import config, policy, render
+from pipemon.alerts.model import Finding
+from pipemon.alerts.redact import Redactor
+from pipemon.warehouse.tables import TABLES
+
+EXPECTED = Path(__file__).parent / "expected"
+REPO = Path(__file__).parents[3]
+T0 = dt.datetime(2025, 12, 4, 13, 0, tzinfo=dt.UTC)
+
+
+def finding(**kw) -> Finding:
+    base = dict(
+        source="test",
+        check_id="test.pipemon.processor_failed",
+        check_name="processor_failed",
+        severity="error",
+        description="processor failed",
+        owner="data-eng",
+        runbook="Rerun the processor for the date",
+        tags=["processors"],
+        game_date="2025-12-03",
+        target="nbac_injury_report",
+        rows=[
+            {
+                "game_date": "2025-12-03",
+                "target": "nbac_injury_report",
+                "status": "failed",
+                "error_message": "ValueError: no rows in the injury report PDF for the date",
+            },
+        ],
+        row_count=1,
+        look_further=[
+            "dbt build --select processor_failed",
+            "select * from monitoring_dbt_test__audit.processor_failed "
+            "where game_date = '2025-12-03' and target = 'nbac_injury_report'",
+        ],
+    )
+    base.update(kw)
+    return Finding(**base)
+
+
+def check_expected(name: str, text: str) -> None:
+    path = EXPECTED / name
+    if os.environ.get("PIPEMON_UPDATE_EXPECTED"):
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} differs (PIPEMON_UPDATE_EXPECTED=1 rewrites)"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "kw"),
+    [
+        ("alert_error.txt", "alert", {}),
+        ("alert_aggregate.txt", "aggregate", {"occurrence": 3, "suppressed": 1}),
+        ("alert_resolved.txt", "resolved", {}),
+        ("alert_no_samples.txt", "alert", {"samples": False}),
+    ],
+)
+def test_alert_text_matches_expected(name, kind, kw):
+    f = finding()
+    occurrence = kw.get("occurrence", 1)
+    text = (
+        render.subject(f, kind, occurrence)
+        + "\n\n"
+        + render.body(f, kind=kind, first_seen=T0, now=T0 + dt.timedelta(hours=2), **kw)
+    )
+    check_expected(name, text)
+
+
+def test_monitor_and_summary_text_match_expected():
+    f = Finding(
+        source="monitor",
+        check_id="pipemon.monitor.dbt",
+        check_name="dbt",
+        severity="error",
+        description="dbt build failed to run",
+        owner="pipemon",
+        runbook="docs/runner.md#when-the-monitoring-itself-fails",
+        detail="Compilation Error: 'x' is undefined",
+    )
+    check_expected("alert_monitor.txt", render.subject(f) + "\n\n" + render.body(f))
+    title, text = render.summary(
+        "2025-12-04",
+        [
+            ("pass", "schedule_loaded", ""),
+            ("fail", "processor_failed", "2025-12-03 bdl_injuries"),
+            ("warn", "scraper_late", "2025-12-03 bp_events"),
+        ],
+        monitor_ok=True,
+    )
+    check_expected("summary.txt", title + "\n\n" + text)
+
+
+def test_subjects_fit_a_phone():
+    long = finding(
+        description="phase 3 analytics processor wrote fewer rows than expected " * 3,
+        target="upcoming_player_game_context_processor_with_a_long_name",
+    )
+    for kind in ("alert", "aggregate", "resolved"):
+        assert len(render.subject(long, kind, 12)) <= render.SUBJECT_MAX
+    assert render.subject(finding()) == (
+        "[pipemon ERROR] processor failed: nbac_injury_report 2025-12-03"
+    )
+
+
+def kinds_over(minutes: list[float], limits: policy.Limits) -> list[str]:
+    history: list[policy.Event] = []
+    out = []
+    for i, m in enumerate(minutes):
+        now = T0 + dt.timedelta(minutes=m)
+        decision = policy.decide(policy.current_episode(history, now, limits), now, limits)
+        history.append(policy.Event(str(i), decision.kind, now))
+        out.append(decision.kind)
+    return out
+
+
+def test_policy_hundred_repeats_one_alert_one_aggregate():
+    kinds = kinds_over([float(i) for i in range(100)], policy.Limits())
+    assert kinds[:3] == ["alert", "suppressed", "aggregate"]
+    assert kinds.count("alert") == 1 and kinds.count("aggregate") == 1
+    assert kinds.count("suppressed") == 98
+
+
+def test_policy_caps_five_per_hour_and_resets_after_quiet_hour():
+    eager = policy.Limits(suppression_window_minutes=0)  # remind on every repeat...
+    kinds = kinds_over([float(i) for i in range(60)], eager)
+    sent = [k for k in kinds if k != "suppressed"]
+    assert len(sent) == 5  # ...but never more than 5 an hour
+    kinds = kinds_over([0, 1, 2, 70, 71], policy.Limits())  # 68 quiet minutes: new episode
+    assert kinds == ["alert", "suppressed", "aggregate", "alert", "suppressed"]
+
+
+def test_policy_reminds_after_suppression_window_and_resolution_reopens():
+    kinds = kinds_over([i * 30.0 for i in range(10)], policy.Limits(suppression_window_minutes=120))
+    assert kinds[:5] == ["alert", "suppressed", "aggregate", "suppressed", "suppressed"]
+    assert kinds[6] == "reminder"
+    events = [policy.Event("a", "alert", T0), policy.Event("r", "resolved", T0)]
+    assert not policy.is_open(events)
+    assert (
+        policy.decide(policy.current_episode(events, T0, policy.Limits()), T0, policy.Limits()).kind
+        == "alert"
+    )
+
+
+def test_config_expands_env_routes_and_collects_secrets(tmp_path):
+    path = tmp_path / "alerts.yml"
+    path.write_text(
+        "channels:\n"
+        "  email: {url: 'mailtos://bot:${SMTP_PASS}@smtp.example.com?to=oncall@example.com'}\n"
+        "  slack: {url: '${SLACK_URL}'}\n"
+        "  local: {url: 'file://${OUT:-out}/alerts.log'}\n"
+        "routes:\n"
+        "  - {match: {severity: error}, channels: [email]}\n"
+        "  - {match: {owner: [predictions, ml]}, channels: [slack]}\n"
+        "  - {match: {tag: dlq}, channels: [local]}\n"
+        "default_channels: [local]\n"
+        "limits: {max_per_hour: 2}\n"
+    )
+    cfg = config.load(path, env={"SMTP_PASS": "pa55word!"})
+    assert cfg.channels["slack"].url is None and "SLACK_URL" in (
+        cfg.channels["slack"].disabled_reason or ""
+    )
+    assert cfg.channels["local"].url == "file://out/alerts.log"
+    assert cfg.limits.max_per_hour == 2 and cfg.limits.aggregate_from == 3
+    assert cfg.channels_for({"severity": ["error"], "owner": ["ml"]}) == ["email", "slack"]
+    assert cfg.channels_for({"severity": ["warn"], "tag": ["dlq", "x"]}) == ["local"]
+    assert cfg.channels_for({"severity": ["warn"]}) == ["local"]
+    line = "delivery failed: mailtos://bot:pa55word!@smtp.example.com?to=oncall@example.com"
+    assert "pa55word" not in cfg.redactor(line)
+
+
+def test_redactor_masks_tokens_in_any_url():
+    redact = Redactor(["hunter22"])
+    text = (
+        "POST https://hooks.slack.com/services/T000AAAA/B000BBBB/XXXXYYYYZZZZ failed; "
+        "json://u:pw1234@10.0.0.1:8080/x?token=abcdef; password hunter22"
+    )
+    out = redact(text)
+    for secret in ("XXXXYYYYZZZZ", "pw1234", "abcdef", "hunter22", "T000AAAA"):
+        assert secret not in out
+    assert "https://hooks.slack.com/***" in out
+
+
+def test_runner_tables_match_the_dbt_sources():
+    path = REPO / "models" / "staging" / "monitoring" / "_monitoring__sources.yml"
+    sources = yaml.safe_load(path.read_text())["sources"][0]
+    declared = {
+        t["name"]: [(c["name"], c["data_type"]) for c in t["columns"]] for t in sources["tables"]
+    }
+    assert declared == {
+        name: [(c.name, c.type) for c in table.columns] for name, table in TABLES.items()
+    }
