@@ -42,6 +42,14 @@ def ensure_contract_tables(warehouse: Path) -> None:
     outcome = dbt.invoke(["run-operation", "create_contract_tables"], target="local")
     if not outcome.success:
         raise RuntimeError(f"creating the contract tables failed: {outcome.exception}")
+    # the runner's own tables are sources too: a fresh warehouse builds before any runner run
+    from pipemon.warehouse import open_warehouse, resolve
+
+    runner_tables = open_warehouse(resolve("local"))
+    try:
+        runner_tables.ensure_tables()
+    finally:
+        runner_tables.close()
 
 
 def generate(

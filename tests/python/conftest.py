@@ -1,0 +1,109 @@
+"""Shared fixtures: generated seasons in real DuckDB files, built by real dbt.
+
+The two full-season builds (every incident kind, and no incident at all) are session-scoped:
+each costs a generation (~15 s) and a `dbt build` (~35 s), and many tests read them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+os.environ.setdefault("PIPEMON_PROJECT_DIR", str(REPO))
+os.environ.setdefault("DBT_PROFILES_DIR", str(REPO / "profiles"))
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+
+@dataclass
+class BuiltSeason:
+    """A generated season after `dbt build`: where it is, what was injected, what failed."""
+
+    warehouse: Path
+    truth: dict[str, Any]
+    run_results: dict[str, Any]
+    manifest: dict[str, Any]
+    generated_counts: dict[str, int]
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.warehouse))
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        con = self.connect()
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    def results_with_status(self, *statuses: str) -> list[dict[str, Any]]:
+        return [r for r in self.run_results["results"] if r["status"] in statuses]
+
+    def failing_rows(self) -> list[tuple[str, str, str]]:
+        """(test name, game_date, target) of every failing row of every failing/warning data test."""
+        rows: list[tuple[str, str, str]] = []
+        con = self.connect()
+        try:
+            for result in self.results_with_status("fail", "warn"):
+                if not result["unique_id"].startswith("test."):
+                    continue
+                relation = result.get("relation_name")
+                assert relation, f"{result['unique_id']} stored no failing rows"
+                name = result["unique_id"].split(".")[2]
+                for game_date, target in con.execute(
+                    f"select cast(game_date as varchar), cast(target as varchar) from {relation}"
+                ).fetchall():
+                    rows.append((name, str(game_date), str(target)))
+        finally:
+            con.close()
+        return rows
+
+
+def build_season(
+    base: Path, incidents: str, *, start: str | None = None, days: int | None = None
+) -> BuiltSeason:
+    """Generate a season into `base`/warehouse.duckdb and `dbt build` it as of its own as_of."""
+    from datetime import date, timedelta
+
+    from pipemon import dbt
+    from pipemon.demo import demo_vars
+    from pipemon.generator import SEASON_END, SEASON_START, generate
+
+    warehouse = base / "warehouse.duckdb"
+    target_path = base / "target"
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
+    first = date.fromisoformat(start) if start else SEASON_START
+    last = first + timedelta(days=days - 1) if days else SEASON_END
+    generated = generate(warehouse, first, last, seed=42, incidents=incidents)
+    outcome = dbt.invoke(
+        ["build"],
+        target="local",
+        vars_=demo_vars(generated.truth_path),
+        extra=["--full-refresh", "--target-path", str(target_path)],
+    )
+    assert outcome.exception is None, f"dbt build broke: {outcome.exception}"
+    return BuiltSeason(
+        warehouse=warehouse,
+        truth=json.loads(generated.truth_path.read_text()),
+        run_results=json.loads((target_path / "run_results.json").read_text()),
+        manifest=json.loads((target_path / "manifest.json").read_text()),
+        generated_counts=generated.row_counts,
+    )
+
+
+@pytest.fixture(scope="session")
+def incident_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
+    """The 2025-26 season with every incident kind injected, built."""
+    yield build_season(tmp_path_factory.mktemp("incidents"), "all")
+
+
+@pytest.fixture(scope="session")
+def clean_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
+    """The 2025-26 season with no incident at all, built."""
+    yield build_season(tmp_path_factory.mktemp("clean"), "none")

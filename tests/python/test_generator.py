@@ -1,0 +1,92 @@
+"""The demo-data generator: shape of the season, determinism, incidents, bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipemon.generator import generate
+from pipemon.generator.build import MALFORMED_EXPECTED
+from pipemon.generator.incidents import KINDS, parse_kinds
+from pipemon.generator.season import SEASON_START, games_on, no_game_days, season_games
+
+import random
+
+
+def test_season_calendar_has_the_real_off_days_and_volume() -> None:
+    games = season_games(SEASON_START, date(2026, 4, 12), random.Random("42-schedule"))
+    per_day: dict[date, int] = {}
+    for game in games:
+        per_day[game.game_date] = per_day.get(game.game_date, 0) + 1
+    off = no_game_days(2025)
+    assert date(2025, 11, 27) in off and date(2025, 12, 24) in off  # Thanksgiving, Christmas Eve
+    assert {date(2026, 2, 13 + i) for i in range(6)} <= off  # the All-Star break
+    assert not set(per_day) & off
+    counts = sorted(per_day.values())
+    assert 1 == counts[0] and counts[-1] <= 15
+    assert 7 <= counts[len(counts) // 2] <= 9  # median about 8
+    assert 1100 <= len(games) <= 1400  # about 1,230 regular-season games
+    assert games_on(date(2025, 12, 24), random.Random(1), SEASON_START) == 0
+
+
+def test_late_west_coast_games_end_after_midnight_et_but_keep_their_et_date() -> None:
+    games = season_games(SEASON_START, date(2025, 12, 31), random.Random("42-schedule"))
+    late = [g for g in games if g.home in ("LAL", "GSW", "POR", "SAC", "LAC")]
+    assert late
+    for game in late:
+        assert game.tip_utc.date() > game.game_date  # 22:00 ET is the next UTC day
+        assert game.end_utc.hour >= 4  # ends after 04:00 UTC, after midnight ET
+
+
+def test_parse_kinds_refuses_unknown_kinds_with_the_list() -> None:
+    assert parse_kinds("all") == list(KINDS)
+    assert parse_kinds("none") == []
+    with pytest.raises(ValueError, match="unknown incident kind.*bogus.*expected all, none"):
+        parse_kinds("dead_letters,bogus")
+
+
+def test_generation_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    tables = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.duckdb"
+        result = generate(path, date(2025, 12, 1), date(2025, 12, 10), seed=7, incidents="none")
+        con = duckdb.connect(str(path))
+        digest = con.execute(
+            "select count(*), sum(hash(execution_id || status || cast(triggered_at as varchar))) "
+            "from nba_orchestration.processor_execution_log"
+        ).fetchone()
+        con.close()
+        tables.append((result.row_counts, digest))
+    assert tables[0] == tables[1]
+
+
+def test_cli_refuses_bad_values_with_what_was_expected(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "pipemon.cli", "generate", "--warehouse", str(tmp_path / "w.duckdb")]
+    for extra, expected in (
+        (["--start", "2025-13-01"], "expected a date as YYYY-MM-DD"),
+        (["--days", "0"], "expected a positive whole number"),
+        (["--scale", "x"], "expected a positive whole number"),
+        (["--incidents", "meteor"], "unknown incident kind(s) meteor"),
+    ):
+        done = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, (extra, done.stderr)
+        assert expected in done.stderr, (extra, done.stderr)
+
+
+def test_truth_covers_every_incident_kind(incident_season) -> None:
+    kinds = {record["kind"] for record in incident_season.truth["incidents"]}
+    assert kinds == set(KINDS)
+    assert incident_season.truth["skipped_kinds"] == []
+    assert incident_season.truth["as_of"] == "2026-04-12 15:00:00"
+
+
+def test_scale_multiplies_player_volume(tmp_path: Path) -> None:
+    one = generate(tmp_path / "1.duckdb", date(2025, 12, 1), date(2025, 12, 3), seed=3, incidents="none")
+    two = generate(tmp_path / "2.duckdb", date(2025, 12, 1), date(2025, 12, 3), seed=3, incidents="none", scale=2)
+    key = "nba_predictions.player_prop_predictions"
+    assert 1.8 <= two.row_counts[key] / one.row_counts[key] <= 2.2
