@@ -1,0 +1,741 @@
+"""Answers to the on-call person's three questions, read from the marts (never rebuilt here).
+
+1. Did the pipeline of a game date complete?  `daily_pipeline_health` and `phase_completion`.
+2. What failed, and why?  `processor_daily_outcomes`, `phase_completion`, `fct_dead_letters`,
+   `message_redeliveries`, `game_data_coverage`, `prediction_system_coverage`.
+3. Are the next day's predictions ready?  `prediction_system_coverage` and phases 4-5.
+
+Every read goes through `pipemon.warehouse` (DuckDB or BigQuery), one small query per mart.
+`collect()` returns a `StatusReport` that renders as ✅/❌ lines or as JSON; the CLI shell is
+`pipemon.commands.status`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pipemon import project
+
+ET = ZoneInfo("America/New_York")
+
+OK, FAIL, PENDING = "ok", "fail", "pending"
+MARKS = {OK: "✅", FAIL: "❌", PENDING: "⏳"}
+
+# overall_status values of daily_pipeline_health and what they mean for the date
+GOOD_OVERALL = {"COMPLETE", "BOOTSTRAP", "NO_GAMES"}
+PENDING_OVERALL = {"IN_PROGRESS"}
+
+QUESTIONS = {
+    "completion": "Did {date}'s pipeline complete?",
+    "failures": "What failed for {date}, and why?",
+    "predictions": "Are {date}'s predictions ready?",
+}
+
+# Relations `collect` reads; a missing one means the marts were never built.
+MARTS = (
+    "daily_pipeline_health",
+    "phase_completion",
+    "processor_daily_outcomes",
+    "fct_dead_letters",
+    "message_redeliveries",
+    "game_data_coverage",
+    "prediction_system_coverage",
+)
+
+
+class StatusError(RuntimeError):
+    """The question cannot be answered; `exit_code` tells the shell why."""
+
+    exit_code = 3
+
+
+class NotBuilt(StatusError):
+    """No warehouse, or the marts have not been built in it."""
+
+    exit_code = 3
+
+
+class DateNotCovered(StatusError):
+    """The date lies outside what the marts hold."""
+
+    exit_code = 4
+
+
+@dataclass
+class Check:
+    """One ✅/❌/⏳ line."""
+
+    state: str
+    item: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.state]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"state": self.state, "item": self.item, "text": self.text, "data": self.data}
+
+
+@dataclass
+class Section:
+    key: str
+    day: date
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def question(self) -> str:
+        return QUESTIONS[self.key].format(date=self.day.isoformat())
+
+    def add(self, state: str, item: str, text: str, **data: Any) -> None:
+        self.checks.append(Check(state, item, text, data))
+
+
+@dataclass
+class StatusReport:
+    as_of: datetime
+    day: date
+    predictions_day: date
+    overall_status: str | None
+    sections: list[Section]
+    source: str
+    marts_first_date: date | None = None
+    marts_last_date: date | None = None
+
+    @property
+    def problems(self) -> list[Check]:
+        return [c for s in self.sections for c in s.checks if c.state == FAIL]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_json(self) -> dict[str, Any]:
+        return _jsonable(
+            {
+                "ok": self.ok,
+                "problems": len(self.problems),
+                "as_of": self.as_of,
+                "date": self.day,
+                "predictions_date": self.predictions_day,
+                "overall_status": self.overall_status,
+                "warehouse": self.source,
+                "marts_cover": [self.marts_first_date, self.marts_last_date],
+                "sections": [
+                    {
+                        "key": s.key,
+                        "question": s.question,
+                        "date": s.day,
+                        "ok": all(c.state != FAIL for c in s.checks),
+                        "checks": [c.as_json() for c in s.checks],
+                    }
+                    for s in self.sections
+                ],
+            }
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_json(), indent=2, ensure_ascii=False)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"pipemon status · as of {fmt_et(self.as_of, with_date=True)} "
+            f"({self.as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC) · {self.source}"
+        ]
+        for section in self.sections:
+            out += ["", section.question]
+            out += [f"{c.mark} {c.text}" for c in section.checks]
+        out.append("")
+        if self.ok:
+            out.append("✅ all clear")
+        else:
+            n = len(self.problems)
+            out.append(f"❌ {n} problem{'s' if n != 1 else ''} (see ❌ lines above)")
+        return out
+
+    def render(self) -> str:
+        return "\n".join(self.lines())
+
+
+# -- dates -------------------------------------------------------------------------------
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"bad date {text!r}: expected YYYY-MM-DD, e.g. 2026-01-26") from None
+
+
+def parse_as_of(text: str) -> datetime:
+    """A UTC moment: 'YYYY-MM-DD HH:MM[:SS]', ISO with an offset, or a bare date (midnight UTC)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"bad --as-of {text!r}: expected a UTC time like '2026-04-12 15:00:00'"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def et_date(moment: datetime) -> date:
+    """The US Eastern date of a moment (never the UTC date)."""
+    return moment.astimezone(ET).date()
+
+
+def fmt_et(moment: datetime | None, *, with_date: bool = False) -> str:
+    if moment is None:
+        return "-"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ET)
+    return local.strftime("%Y-%m-%d %H:%M ET" if with_date else "%m-%d %H:%M ET")
+
+
+def demo_as_of(warehouse_path: Path | None) -> datetime | None:
+    """The generator's `as_of` when the warehouse is a generated demo one (truth file beside it)."""
+    if warehouse_path is None:
+        return None
+    truth = project.truth_path(warehouse_path)
+    if not truth.is_file():
+        return None
+    try:
+        return parse_as_of(str(json.loads(truth.read_text())["as_of"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def default_dates(as_of: datetime, day: date | None) -> tuple[date, date]:
+    """(judged date, predictions date): yesterday and today in ET, or `day` and the day after."""
+    if day is not None:
+        return day, day + timedelta(days=1)
+    today = et_date(as_of)
+    return today - timedelta(days=1), today
+
+
+# -- thresholds (the dbt vars people tune) -----------------------------------------------
+
+
+def thresholds() -> dict[str, float]:
+    """`prediction_coverage_min` from dbt_project.yml vars (the same number the tests use)."""
+    values = {"prediction_coverage_min": 0.95}
+    try:
+        import yaml
+
+        data = yaml.safe_load((project.project_dir() / "dbt_project.yml").read_text()) or {}
+        for key in values:
+            if key in (data.get("vars") or {}):
+                values[key] = float(data["vars"][key])
+    except (OSError, RuntimeError, ValueError, TypeError):
+        pass
+    return values
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _queries(wh: Any, day: date, next_day: date) -> dict[str, tuple[str, dict[str, Any]]]:
+    t = wh.table
+    both = {"d": day, "n": next_day}
+    one = {"d": day}
+    dph = t("daily_pipeline_health")
+    return {
+        "bounds": (
+            f"select min(game_date) as first_date, max(game_date) as last_date from {dph}",
+            {},
+        ),
+        "health": (f"select * from {dph} where game_date in (@d, @n)", both),
+        "phases": (
+            f"select * from {t('phase_completion')} where data_date in (@d, @n) "
+            "order by data_date, phase_number",
+            both,
+        ),
+        "processors": (
+            "select processor_name, phase, owner, final_status, last_error_type, "
+            "last_error_message, failed_dependency_tables, attempts, failed_attempts, "
+            "is_failed, is_missing, is_missing_run_history, run_history_class "
+            f"from {t('processor_daily_outcomes')} where data_date = @d "
+            "and (is_failed or is_missing or is_missing_run_history) "
+            "order by phase, processor_name",
+            one,
+        ),
+        "dead_letters": (
+            "select processor_name, target_name, phase, original_topic, delivery_count, "
+            f"message_id, dead_lettered_at from {t('fct_dead_letters')} where data_date = @d "
+            "order by dead_lettered_at",
+            one,
+        ),
+        "storms": (
+            "select processor_name, phase, pubsub_message_id, deliveries, failed_deliveries, "
+            f"has_succeeded from {t('message_redeliveries')} where data_date = @d and is_storm "
+            "order by processor_name",
+            one,
+        ),
+        "box_scores": (
+            "select game_id, home_team_tricode, away_team_tricode, box_score_players "
+            f"from {t('game_data_coverage')} where game_date = @d and is_missing_box_scores "
+            "order by game_id",
+            one,
+        ),
+        "anomalies": (_ANOMALIES.format(t=_Tables(wh)), both),
+        "systems": (
+            "select game_date, system_id, players_with_line, players_predicted, coverage, "
+            "is_due, is_relaxed, is_system_missing, last_prediction_at "
+            f"from {t('prediction_system_coverage')} where game_date in (@d, @n) "
+            "order by game_date, system_id",
+            both,
+        ),
+    }
+
+
+# Flags of the anomaly marts for one date, in one query: (kind, name, detail, a, b, c).
+_ANOMALIES = """
+select 'scraper_error_spike' as kind, scraper_name as name, cast(null as string) as detail,
+    1.0 * runs as a, 1.0 * failures as b, 1.0 * baseline_error_rate as c
+from {t[scraper_daily_stats]} where game_date = @d and is_error_spike
+union all
+select 'duration_regression', processor_name, cast(null as string),
+    1.0 * duration_p50_seconds, 1.0 * baseline_duration_p50_seconds, 1.0 * duration_ratio
+from {t[processor_daily_stats]} where data_date = @d and is_duration_regression
+union all
+select 'dependency_failure_spike', required_table, processors_failed,
+    1.0 * failures, 1.0 * checks, 1.0 * baseline_failures
+from {t[dependency_failure_patterns]} where data_date = @d and is_failure_spike
+union all
+select 'service_unhealthy', service_name, last_error_message,
+    1.0 * unhealthy_checks, 1.0 * checks, 1.0 * latency_p95_ms
+from {t[service_health_daily]} where check_date = @d and is_unhealthy
+union all
+select 'feature_store_degraded', 'ml_feature_store', cast(null as string),
+    1.0 * feature_rows, 1.0 * feature_complete_share, 1.0 * feature_quality_avg
+from {t[daily_data_quality]} where game_date = @d and is_feature_store_degraded
+union all
+select 'fallback_spike', 'player_game_summary', cast(null as string),
+    1.0 * fallback_games, 1.0 * games_with_box_scores, 1.0 * baseline_fallback_game_rate
+from {t[daily_data_quality]} where game_date = @d and is_fallback_spike
+union all
+select 'missing_players', 'player_prop_predictions', cast(null as string),
+    1.0 * players_without_prediction, 1.0 * players_with_line, 1.0 * missing_player_rate
+from {t[daily_data_quality]} where game_date = @d and is_missing_players
+union all
+select 'log_table_stopped', source_table, cast(null as string),
+    1.0 * hours_silent, 1.0 * executions_since_last_row, cast(null as float64)
+from {t[log_table_activity]} where is_stopped and as_of_date in (@d, @n)
+"""
+
+
+class _Tables:
+    """`{t[name]}` in a SQL template: the warehouse's quoted relation name."""
+
+    def __init__(self, wh: Any) -> None:
+        self.wh = wh
+
+    def __getitem__(self, name: str) -> str:
+        return str(self.wh.table(name))
+
+
+def _anomaly_text(row: Mapping[str, Any]) -> str:
+    kind, name, detail = row["kind"], row["name"], row.get("detail")
+    a, b, c = (row.get(k) for k in ("a", "b", "c"))
+
+    def n(x: Any) -> str:
+        return "-" if x is None else f"{x:.0f}"
+
+    if kind == "scraper_error_spike":
+        rate = (b or 0) / a if a else 0
+        return f"scraper {name} failed {n(b)} of {n(a)} runs ({rate:.0%}; usually {_pct(c)})"
+    if kind == "duration_regression":
+        return f"{name} ran {c or 0:.1f}x slower than usual (p50 {n(a)} s vs {n(b)} s)"
+    if kind == "dependency_failure_spike":
+        return (
+            f"dependency {name}: {n(a)} of {n(b)} checks failed (usually {n(c)}); "
+            f"processors held up: {detail or '-'}"
+        )
+    if kind == "service_unhealthy":
+        return f"service {name} failed {n(a)} of {n(b)} health checks - {detail or 'no message'}"
+    if kind == "feature_store_degraded":
+        return (
+            f"feature store degraded: {n(a)} rows, {_pct(b)} complete, "
+            f"average quality {c or 0:.0f}/100"
+        )
+    if kind == "fallback_spike":
+        return (
+            f"{name}: {n(a)} of {n(b)} games' box scores came from a fallback source "
+            f"(usually {_pct(c)})"
+        )
+    if kind == "missing_players":
+        return f"{n(a)} of {n(b)} players with a line got no prediction ({_pct(c)})"
+    if kind == "log_table_stopped":
+        return f"log table {name} received no rows for {a or 0:.0f} h while {n(b)} executions ran"
+    return f"{kind}: {name}"
+
+
+def _looks_missing(message: str) -> bool:
+    text = message.lower()
+    return any(
+        s in text
+        for s in ("does not exist", "not found", "catalog error", "no such table", "notfound")
+    )
+
+
+def fetch(wh: Any, day: date, next_day: date) -> dict[str, list[dict[str, Any]]]:
+    """Rows of every mart the answer needs. BigQuery runs the queries concurrently."""
+    from pipemon.warehouse import WarehouseError
+
+    queries = _queries(wh, day, next_day)
+
+    def run(key: str) -> list[dict[str, Any]]:
+        sql, params = queries[key]
+        try:
+            return wh.query(sql, params)
+        except WarehouseError as exc:
+            if _looks_missing(str(exc)):
+                raise NotBuilt(f"the marts are not built ({_first_line(exc)})") from exc
+            raise StatusError(f"cannot read the marts: {_first_line(exc)}") from exc
+
+    if getattr(wh, "dialect", "") == "bigquery":
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(queries)) as pool:
+            futures = {key: pool.submit(run, key) for key in queries}
+            return {key: future.result() for key, future in futures.items()}
+    return {key: run(key) for key in queries}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# -- judging -----------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _phase_check(row: Mapping[str, Any]) -> tuple[str, str]:
+    """State and text of one phase_completion row."""
+    status = row.get("phase_status")
+    label = f"phase {row['phase_number']} {row.get('phase_label') or ''}".rstrip()
+    deadline = fmt_et(row.get("deadline_at"))
+    done = fmt_et(row.get("completed_at"))
+    minutes = row.get("minutes_after_deadline")
+    missing = row.get("processors_missing")
+    completed = row.get("processors_completed")
+    expected = row.get("processors_expected")
+    if status == "on_time":
+        early = f", {-minutes} min early" if isinstance(minutes, int) and minutes < 0 else ""
+        return OK, f"{label}: on time, done {done} (deadline {deadline}{early})"
+    if status == "bootstrap":
+        return OK, f"{label}: bootstrap period, not expected yet (deadline {deadline})"
+    if status == "late":
+        return FAIL, f"{label}: LATE, done {done}, {minutes} min after the {deadline} deadline"
+    if status == "not_triggered":
+        why = (
+            f"processors missing: {missing}"
+            if missing
+            else f"all {completed}/{expected} processors reported, but the phase never "
+            "triggered the next one"
+        )
+        return FAIL, f"{label}: NOT TRIGGERED by the {deadline} deadline; {why}"
+    if status == "pending":
+        waiting = f"; waiting for {missing}" if missing else ""
+        return PENDING, f"{label}: pending, deadline {deadline} not reached{waiting}"
+    if status is None:
+        return OK, f"{label}: not expected (no games)"
+    return FAIL, f"{label}: {status}"
+
+
+def _health_line(row: Mapping[str, Any]) -> tuple[str, str]:
+    overall = str(row.get("overall_status"))
+    if overall == "NO_GAMES":
+        return OK, "overall NO_GAMES: no games scheduled, nothing expected"
+    state = OK if overall in GOOD_OVERALL else PENDING if overall in PENDING_OVERALL else FAIL
+    parts = [
+        f"{row.get('games_final')}/{row.get('games_scheduled')} games final, "
+        f"{row.get('games_with_box_scores')} with box scores",
+        f"{row.get('players_predicted_all_systems')}/{row.get('players_with_line')} players "
+        f"with a line predicted by every system ({_pct(row.get('prediction_coverage'))})",
+        f"{row.get('feature_rows')} feature rows",
+    ]
+    phases = (
+        f"phases: {row.get('phases_on_time')}/{row.get('phases_due')} on time"
+        + (f", {row.get('phases_late')} late" if row.get("phases_late") else "")
+        + (
+            f", {row.get('phases_not_triggered')} not triggered"
+            if row.get("phases_not_triggered")
+            else ""
+        )
+    )
+    return state, f"overall {overall}: " + "; ".join([*parts, phases])
+
+
+def judge(
+    rows: Mapping[str, list[dict[str, Any]]],
+    day: date,
+    next_day: date,
+    *,
+    as_of: datetime,
+    source: str,
+    coverage_min: float = 0.95,
+) -> StatusReport:
+    """The report for `day` (completion, failures) and `next_day` (predictions)."""
+    health = {r["game_date"]: r for r in rows["health"]}
+    bounds = rows["bounds"][0] if rows["bounds"] else {}
+    first, last = bounds.get("first_date"), bounds.get("last_date")
+    if day not in health:
+        if first is None:
+            raise NotBuilt("the marts are built but empty")
+        raise DateNotCovered(
+            f"no pipeline health for {day}: the marts cover {first} .. {last}; pick a date "
+            "in that range or rebuild them (`pipemon run`)"
+        )
+    row = health[day]
+    phases: dict[date, list[dict[str, Any]]] = {}
+    for p in rows["phases"]:
+        phases.setdefault(p["data_date"], []).append(p)
+
+    completion = Section("completion", day)
+    state, text = _health_line(row)
+    completion.add(state, "overall", text, **{k: row.get(k) for k in _HEALTH_FIELDS})
+    for p in phases.get(day, []):
+        state, text = _phase_check(p)
+        completion.add(state, p["phase"], text, **{k: p.get(k) for k in _PHASE_FIELDS})
+
+    failures = Section("failures", day)
+    for r in rows["processors"]:
+        name, phase = r["processor_name"], r.get("phase")
+        data = {k: r.get(k) for k in r}
+        if r.get("is_failed"):
+            why = f"{r.get('last_error_type') or 'error'}: {r.get('last_error_message') or '-'}"
+            deps = r.get("failed_dependency_tables")
+            deps_text = f"; failed dependencies: {deps}" if deps else ""
+            failures.add(
+                FAIL,
+                name,
+                f"{name} ({phase}) FAILED after {r.get('attempts')} attempt(s) - {why}{deps_text}",
+                **data,
+            )
+        elif r.get("is_missing"):
+            failures.add(FAIL, name, f"{name} ({phase}) never ran for {day}", **data)
+        if r.get("is_missing_run_history"):
+            failures.add(
+                FAIL,
+                name,
+                f"{name} ({phase}) ran but wrote no run history "
+                f"({r.get('run_history_class') or 'class unknown'})",
+                **data,
+            )
+    for p in phases.get(day, []):
+        if p.get("phase_status") == "not_triggered":
+            missing = p.get("processors_missing") or "none missing: the trigger itself was lost"
+            failures.add(
+                FAIL,
+                p["phase"],
+                f"{p['phase']} not triggered - processors missing: {missing}",
+                **{k: p.get(k) for k in _PHASE_FIELDS},
+            )
+        elif p.get("phase_status") == "late":
+            failures.add(
+                FAIL,
+                p["phase"],
+                f"{p['phase']} finished {p.get('minutes_after_deadline')} min after its "
+                f"{fmt_et(p.get('deadline_at'))} deadline, at {fmt_et(p.get('completed_at'))}",
+                **{k: p.get(k) for k in _PHASE_FIELDS},
+            )
+    for d in rows["dead_letters"]:
+        target = d.get("processor_name") or d.get("target_name") or "?"
+        failures.add(
+            FAIL,
+            target,
+            f"dead letter: {target} ({d.get('phase')}) on {d.get('original_topic')} after "
+            f"{d.get('delivery_count')} deliveries at {fmt_et(d.get('dead_lettered_at'))} "
+            f"(message {d.get('message_id')})",
+            **d,
+        )
+    for s in rows["storms"]:
+        failures.add(
+            FAIL,
+            s["processor_name"],
+            f"redelivery storm: {s['processor_name']} got message {s.get('pubsub_message_id')} "
+            f"{s.get('deliveries')} times ({s.get('failed_deliveries')} failed)",
+            **s,
+        )
+    for g in rows["box_scores"]:
+        failures.add(
+            FAIL,
+            g["game_id"],
+            f"game {g['game_id']} {g.get('away_team_tricode')}@{g.get('home_team_tricode')} "
+            "is final but has no box scores",
+            **g,
+        )
+    for sysrow in rows["systems"]:
+        if sysrow["game_date"] == day and sysrow.get("is_system_missing"):
+            failures.add(
+                FAIL,
+                sysrow["system_id"],
+                f"prediction system {sysrow['system_id']} wrote "
+                f"{sysrow.get('players_predicted')}/{sysrow.get('players_with_line')} predictions",
+                **sysrow,
+            )
+    for a in rows["anomalies"]:
+        failures.add(FAIL, str(a["name"]), _anomaly_text(a), **a)
+    if not failures.checks:
+        failures.add(
+            OK,
+            "nothing",
+            "nothing failed: no failed or missing processor, no dead letter or redelivery "
+            "storm, no game without box scores, no anomaly",
+        )
+
+    predictions = Section("predictions", next_day)
+    nxt = health.get(next_day)
+    if nxt is None:
+        predictions.add(
+            FAIL,
+            "coverage",
+            f"no data for {next_day} in the marts (they end at {last}): rebuild them "
+            "(`pipemon run`) to see its predictions",
+        )
+    elif nxt.get("overall_status") == "NO_GAMES" or not nxt.get("games_scheduled"):
+        predictions.add(OK, "coverage", f"no games on {next_day}: no predictions expected")
+    else:
+        for p in phases.get(next_day, []):
+            if p.get("phase_number") in (4, 5):
+                state, text = _phase_check(p)
+                predictions.add(state, p["phase"], text, **{k: p.get(k) for k in _PHASE_FIELDS})
+        systems = [s for s in rows["systems"] if s["game_date"] == next_day]
+        for s in systems:
+            cov = s.get("coverage")
+            text = (
+                f"{s['system_id']}: {s.get('players_predicted')}/{s.get('players_with_line')} "
+                f"players with a line predicted ({_pct(cov)})"
+            )
+            if s.get("is_relaxed") or nxt.get("is_bootstrap"):
+                predictions.add(OK, s["system_id"], text + " - bootstrap period, relaxed", **s)
+            elif cov is not None and cov >= coverage_min:
+                predictions.add(OK, s["system_id"], text, **s)
+            elif not s.get("is_due"):
+                predictions.add(PENDING, s["system_id"], text + " - not due yet", **s)
+            else:
+                predictions.add(FAIL, s["system_id"], text + f" - below {coverage_min:.0%}", **s)
+        if not systems:
+            predictions.add(FAIL, "coverage", f"no prediction coverage rows for {next_day}")
+        predictions.add(
+            OK,
+            "feature_rows",
+            f"feature store: {nxt.get('feature_rows')} rows for {nxt.get('players_with_line')} "
+            "players with a line",
+            feature_rows=nxt.get("feature_rows"),
+        )
+
+    return StatusReport(
+        as_of=as_of,
+        day=day,
+        predictions_day=next_day,
+        overall_status=str(row.get("overall_status")),
+        sections=[completion, failures, predictions],
+        source=source,
+        marts_first_date=first,
+        marts_last_date=last,
+    )
+
+
+_HEALTH_FIELDS = (
+    "overall_status",
+    "games_scheduled",
+    "games_final",
+    "games_with_box_scores",
+    "games_missing_box_scores",
+    "players_with_line",
+    "players_predicted_all_systems",
+    "prediction_coverage",
+    "feature_rows",
+    "systems_missing",
+    "phases_due",
+    "phases_on_time",
+    "phases_late",
+    "phases_not_triggered",
+    "is_bootstrap",
+)
+_PHASE_FIELDS = (
+    "phase",
+    "phase_status",
+    "processors_expected",
+    "processors_completed",
+    "processors_missing",
+    "deadline_at",
+    "completed_at",
+    "minutes_after_deadline",
+)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, int | float):
+        return float(value)  # Decimal
+    return value
+
+
+# -- one call ----------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """Where to read and from when: resolved once for `status` and `report`."""
+
+    warehouse: Any
+    label: str
+    as_of: datetime
+    demo_path: Path | None
+
+
+def open_context(target: str | None, as_of: datetime | None) -> Context:
+    """Open the warehouse of `target`; `as_of` defaults to the demo's own or to now."""
+    from pipemon.warehouse import SettingsError, open_warehouse, resolve
+
+    try:
+        settings = resolve(target)
+    except (SettingsError, RuntimeError) as exc:
+        raise StatusError(str(exc)) from exc
+    path = settings.path if settings.type == "duckdb" else None
+    if path is not None and not path.is_file():
+        raise NotBuilt(f"no warehouse at {path}")
+    label = (
+        str(path) if path is not None else f"{settings.type}:{settings.project}.{settings.schema}"
+    )
+    wh = open_warehouse(settings)
+    when = as_of or demo_as_of(path) or datetime.now(UTC)
+    return Context(wh, label, when, path)
+
+
+def collect(ctx: Context, day: date | None = None) -> StatusReport:
+    """Read the marts and judge the date (default: yesterday in ET relative to `ctx.as_of`)."""
+    judged, next_day = default_dates(ctx.as_of, day)
+    rows = fetch(ctx.warehouse, judged, next_day)
+    return judge(
+        rows,
+        judged,
+        next_day,
+        as_of=ctx.as_of,
+        source=ctx.label,
+        coverage_min=thresholds()["prediction_coverage_min"],
+    )
