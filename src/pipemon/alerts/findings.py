@@ -261,7 +261,7 @@ def judge_freshness(
                     check_id=uid,
                     check_name=f"freshness {name}",
                     severity=severity,
-                    description=f"source {name} is stale",
+                    description="source data is stale",
                     owner=str(_meta(node).get("owner") or "data-eng"),
                     runbook="Check the job that writes the table; docs/runner.md#freshness",
                     target=name,

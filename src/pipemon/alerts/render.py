@@ -33,14 +33,17 @@ def subject(finding: Finding, kind: str = "alert", occurrence: int = 1) -> str:
         tag = f"[pipemon {LABELS.get(finding.severity, finding.severity.upper())}]"
     if kind in ("aggregate", "reminder"):
         tag = tag[:-1] + f" x{occurrence}]"
-    key = " ".join(p for p in (finding.target, finding.game_date) if p)
     head = f"{tag} "
     room = SUBJECT_MAX - len(head)
-    if key:
-        key = _clip(key, room - 8)
-        what = _clip(finding.description, room - len(key) - 2)
-        return f"{head}{what}: {key}"
-    return head + _clip(finding.description, room)
+    description = finding.description.rstrip(". ")
+    if finding.target or finding.game_date:
+        date = f" {finding.game_date}" if finding.game_date else ""
+        target = finding.target or ""
+        if target:  # the date always shows whole; a long target gives way to the description
+            target = _clip(target, max(room - len(date) - 2 - min(len(description), 28), 12))
+        key = (target + date).strip()
+        return f"{head}{_clip(description, room - len(key) - 2)}: {key}"
+    return head + _clip(description, room)
 
 
 def rows_table(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -83,12 +86,12 @@ def body(
     """The text of an alert, aggregate, reminder or resolved message."""
     lines: list[str] = []
     if kind == "resolved":
-        lines.append(f"Resolved: {finding.description}. It passes again.")
+        lines.append(f"Resolved: {finding.description.rstrip('. ')}. It passes again.")
         lines.append(f"First seen {_stamp(first_seen)}, resolved {_stamp(now)}.")
         lines.append("")
         lines += _fields(finding)
         return "\n".join(lines) + "\n"
-    lines.append(f"{finding.description}.")
+    lines.append(f"{finding.description.rstrip('. ')}.")
     if kind in ("aggregate", "reminder"):
         lines.append(
             f"Still failing: seen {occurrence} times since {_stamp(first_seen)}; "
