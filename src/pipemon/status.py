@@ -378,7 +378,7 @@ def _anomaly_text(row: Mapping[str, Any]) -> str:
     return f"{kind}: {name}"
 
 
-def _looks_missing(message: str) -> bool:
+def looks_missing(message: str) -> bool:
     text = message.lower()
     return any(
         s in text
@@ -397,9 +397,9 @@ def fetch(wh: Any, day: date, next_day: date) -> dict[str, list[dict[str, Any]]]
         try:
             return wh.query(sql, params)
         except WarehouseError as exc:
-            if _looks_missing(str(exc)):
-                raise NotBuilt(f"the marts are not built ({_first_line(exc)})") from exc
-            raise StatusError(f"cannot read the marts: {_first_line(exc)}") from exc
+            if looks_missing(str(exc)):
+                raise NotBuilt(f"the marts are not built ({first_line(exc)})") from exc
+            raise StatusError(f"cannot read the marts: {first_line(exc)}") from exc
 
     if getattr(wh, "dialect", "") == "bigquery":
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(queries)) as pool:
@@ -408,7 +408,7 @@ def fetch(wh: Any, day: date, next_day: date) -> dict[str, list[dict[str, Any]]]
     return {key: run(key) for key in queries}
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
