@@ -48,5 +48,5 @@ select
     cast(null as {{ dbt.type_string() }}) as target,
     cast(null as {{ dbt.type_string() }}) as column_name,
     cast(null as {{ dbt.type_string() }}) as problem
-from (select 1 as one) as nothing
+from (select 1 as placeholder) as no_rows
 where 1 = 0

@@ -75,9 +75,15 @@ runs as (
 
 keys as (
 
-    select processor_name, data_date from expected
+    select
+        processor_name,
+        data_date
+    from expected
     union distinct
-    select processor_name, data_date from attempts
+    select
+        processor_name,
+        data_date
+    from attempts
 
 ),
 

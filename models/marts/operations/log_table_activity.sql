@@ -26,19 +26,19 @@ last_rows as (
     select '{{ var("orchestration_dataset") }}.scraper_execution_log' as source_table, max(triggered_at) as last_row_at
     from {{ ref('stg_orchestration__scraper_executions') }}
     union all
-    select '{{ var("orchestration_dataset") }}.processor_execution_log', max(triggered_at)
+    select '{{ var("orchestration_dataset") }}.processor_execution_log' as source_table, max(triggered_at) as last_row_at
     from {{ ref('stg_orchestration__processor_executions') }}
     union all
-    select '{{ var("orchestration_dataset") }}.dependency_check_log', max(checked_at)
+    select '{{ var("orchestration_dataset") }}.dependency_check_log' as source_table, max(checked_at) as last_row_at
     from {{ ref('stg_orchestration__dependency_checks') }}
     union all
-    select '{{ var("reference_dataset") }}.processor_run_history', max(started_at)
+    select '{{ var("reference_dataset") }}.processor_run_history' as source_table, max(started_at) as last_row_at
     from {{ ref('stg_reference__processor_runs') }}
     union all
-    select '{{ var("firestore_dataset") }}.phase_completion_raw_changelog', max(last_changed_at)
+    select '{{ var("firestore_dataset") }}.phase_completion_raw_changelog' as source_table, max(last_changed_at) as last_row_at
     from {{ ref('stg_firestore__phase_completions') }}
     union all
-    select '{{ var("orchestration_dataset") }}.service_health_checks', max(checked_at)
+    select '{{ var("orchestration_dataset") }}.service_health_checks' as source_table, max(checked_at) as last_row_at
     from {{ ref('stg_orchestration__service_health_checks') }}
 
 ),

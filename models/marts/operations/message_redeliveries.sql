@@ -31,7 +31,7 @@ messages as (
 flagged as (
 
     select
-        concat(pubsub_message_id, ':', processor_name) as redelivered_message_id,
+        concat(messages.pubsub_message_id, ':', messages.processor_name) as redelivered_message_id,
         messages.*,
         messages.deliveries >= {{ var('redelivery_storm_min_deliveries') }} as is_storm
     from messages

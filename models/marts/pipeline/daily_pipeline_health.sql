@@ -75,9 +75,9 @@ phase_pivot as (
     select
         data_date,
         {%- for n in range(1, 6) %}
-        max(case when phase = 'phase{{ n }}' then phase_status end) as phase{{ n }}_status,
-        max(case when phase = 'phase{{ n }}' then completed_at end) as phase{{ n }}_completed_at,
-        max(case when phase = 'phase{{ n }}' then deadline_at end) as phase{{ n }}_deadline_at,
+            max(case when phase = 'phase{{ n }}' then phase_status end) as phase{{ n }}_status,
+            max(case when phase = 'phase{{ n }}' then completed_at end) as phase{{ n }}_completed_at,
+            max(case when phase = 'phase{{ n }}' then deadline_at end) as phase{{ n }}_deadline_at,
         {%- endfor %}
         count(case when is_due and not is_relaxed then 1 end) as phases_due,
         count(case when is_due and not is_relaxed and phase_status = 'on_time' then 1 end) as phases_on_time,
@@ -121,15 +121,15 @@ joined as (
         coalesce(phase_pivot.phases_late, 0) as phases_late,
         coalesce(phase_pivot.phases_not_triggered, 0) as phases_not_triggered,
         {%- for n in range(1, 6) %}
-        phase_pivot.phase{{ n }}_status,
+            phase_pivot.phase{{ n }}_status,
         {%- endfor %}
         calendar.is_game_day,
         calendar.is_bootstrap,
         coalesce(phase_pivot.is_results_due, false) as is_results_due,
         coalesce(phase_pivot.is_predictions_due, false) as is_predictions_due,
         {%- for n in range(1, 6) %}
-        phase_pivot.phase{{ n }}_completed_at,
-        phase_pivot.phase{{ n }}_deadline_at,
+            phase_pivot.phase{{ n }}_completed_at,
+            phase_pivot.phase{{ n }}_deadline_at,
         {%- endfor %}
         calendar.first_tip_off_at
     from calendar
@@ -153,15 +153,19 @@ statused as (
             when not joined.is_game_day then 'NO_GAMES'
             when
                 (joined.is_results_due and joined.games_final > 0 and joined.games_with_box_scores = 0)
-                or (joined.is_predictions_due and not joined.is_bootstrap and joined.players_with_line > 0
-                    and joined.players_predicted_all_systems = 0 and joined.systems_missing >= {{ var('prediction_systems_expected') }})
+                or (
+                    joined.is_predictions_due and not joined.is_bootstrap and joined.players_with_line > 0
+                    and joined.players_predicted_all_systems = 0 and joined.systems_missing >= {{ var('prediction_systems_expected') }}
+                )
                 then 'INCOMPLETE'
             when
                 joined.games_missing_box_scores > 0
                 or joined.phases_not_triggered > 0
                 or joined.systems_missing > 0
-                or (joined.is_predictions_due and not joined.is_bootstrap
-                    and joined.missing_player_rate > {{ var('missing_player_rate_max') }})
+                or (
+                    joined.is_predictions_due and not joined.is_bootstrap
+                    and joined.missing_player_rate > {{ var('missing_player_rate_max') }}
+                )
                 then 'PARTIAL'
             when not joined.is_results_due then 'IN_PROGRESS'
             when joined.is_bootstrap then 'BOOTSTRAP'

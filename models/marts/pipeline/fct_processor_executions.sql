@@ -16,7 +16,7 @@ executions as (
 
     select * from {{ ref('stg_orchestration__processor_executions') }}
     {% if is_incremental() %}
-    where triggered_at >= {{ pipemon_incremental_cutoff('execution_date') }}
+        where triggered_at >= {{ pipemon_incremental_cutoff('execution_date') }}
     {% endif %}
 
 ),
@@ -25,7 +25,7 @@ dependency_checks as (
 
     select * from {{ ref('stg_orchestration__dependency_checks') }}
     {% if is_incremental() %}
-    where checked_at >= {{ pipemon_incremental_cutoff('execution_date', extra_days=1) }}
+        where checked_at >= {{ pipemon_incremental_cutoff('execution_date', extra_days=1) }}
     {% endif %}
 
 ),
@@ -48,14 +48,16 @@ deliveries as (
 
     select
         executions.*,
-        case when executions.pubsub_message_id is null then 1 else
-            row_number() over (
-                partition by executions.pubsub_message_id
-                order by executions.triggered_at, executions.execution_id
-            )
+        case
+            when executions.pubsub_message_id is null then 1
+            else row_number() over (
+                    partition by executions.pubsub_message_id
+                    order by executions.triggered_at, executions.execution_id
+                )
         end as delivery_attempt,
-        case when executions.pubsub_message_id is null then 1 else
-            count(*) over (partition by executions.pubsub_message_id)
+        case
+            when executions.pubsub_message_id is null then 1
+            else count(*) over (partition by executions.pubsub_message_id)
         end as deliveries_of_message
     from executions
 

@@ -13,8 +13,8 @@ located as (
     select
         accepted.*,
         substr(
-            document_name,
-            strpos(document_name, '/documents/') + {{ '/documents/' | length }}
+            accepted.document_name,
+            strpos(accepted.document_name, '/documents/') + {{ '/documents/' | length }}
         ) as document_path
     from accepted
 
