@@ -7,30 +7,41 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export PIPEMON_PROJECT_DIR := $(CURDIR)
 
-.PHONY: setup demo test lint bench browser clean
+.PHONY: setup demo test lint sqllint pytest bench docs clean
 
-$(BIN)/pipemon: pyproject.toml
+# The environment: a virtualenv with the pinned dependencies and the package (editable).
+$(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24,<27"
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/pipemon
+setup: $(VENV)/.installed
 
+# Generate a season with incidents, run the monitor on it (dbt build + alerts), print the
+# status answer and write the HTML report.
 demo: setup
 	$(BIN)/pipemon demo
 
 lint: setup
-	$(BIN)/ruff check src tests/python
-	$(BIN)/ruff format --check src tests/python
+	$(BIN)/ruff check src tests/python deploy
+	$(BIN)/ruff format --check src tests/python deploy
 	$(BIN)/mypy
-	$(BIN)/sqlfluff lint models tests --processes 2
 
-test: setup lint
+# sqlfluff compiles through dbt against a throwaway DuckDB file
+sqllint: setup
+	PIPEMON_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint models tests/generic tests/intermediate tests/sources
+
+pytest: setup
 	$(BIN)/pytest -q tests/python
+
+test: lint sqllint pytest
 
 bench: setup
 	$(BIN)/python scripts/bench.py
 
+docs: setup
+	PIPEMON_DUCKDB_PATH=$(CURDIR)/warehouse/pipemon.duckdb $(BIN)/dbt docs generate --static
+
 clean:
-	rm -rf target logs warehouse out
+	rm -rf target logs out

@@ -1,2 +1,3 @@
 """pipemon: monitoring for the NBA props pipeline."""
+
 __version__ = "0.1.0"

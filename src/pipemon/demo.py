@@ -1,22 +1,24 @@
-"""The demo: a generated season in the embedded warehouse, built and judged by dbt."""
+"""The demo: a generated season in the embedded warehouse, judged by the runner as of its last
+morning, then answered by `pipemon status` and drawn by `pipemon report`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from pipemon import dbt, project
-from pipemon.generator import SEASON_END, SEASON_START, GenerationResult, generate
 
 
 @dataclass
 class BuildSummary:
-    success: bool
+    """What one `dbt build` did, read from its run_results.json."""
+
     models: int = 0
     tests_passed: int = 0
     failing: list[tuple[str, str, int]] = field(default_factory=list)  # (status, test, rows)
@@ -26,21 +28,14 @@ class BuildSummary:
 def demo_vars(truth_path: Path) -> dict[str, Any]:
     """The dbt vars that judge a generated period from its own `as_of`, over its whole length."""
     truth = json.loads(truth_path.read_text())
-    from datetime import date
-
     days = (date.fromisoformat(truth["end"]) - date.fromisoformat(truth["start"])).days + 1
     return {"as_of": truth["as_of"], "monitor_lookback_days": days}
 
 
-def build(vars_: dict[str, Any], full_refresh: bool = True) -> BuildSummary:
-    """`dbt build` on the local target; a summary read from run_results.json."""
-    extra = ["--full-refresh"] if full_refresh else []
-    outcome = dbt.invoke(["build"], target="local", vars_=vars_, extra=extra)
-    summary = BuildSummary(success=outcome.success)
-    if outcome.exception is not None:
-        summary.errors.append(str(outcome.exception))
-        return summary
-    results = dbt.load_run_results()["results"]
+def summarize_build(run_results: dict[str, Any] | None = None) -> BuildSummary:
+    """Models built, tests passed, and the failing or warning tests of the last dbt build."""
+    results = (run_results or dbt.load_run_results())["results"]
+    summary = BuildSummary()
     for result in results:
         uid: str = result["unique_id"]
         status = result["status"]
@@ -48,16 +43,18 @@ def build(vars_: dict[str, Any], full_refresh: bool = True) -> BuildSummary:
             summary.models += status == "success"
             if status == "error":
                 summary.errors.append(f"{uid}: {result.get('message')}")
-        elif uid.startswith("test.") or uid.startswith("unit_test."):
+        elif uid.startswith(("test.", "unit_test.")):
             if status == "pass":
                 summary.tests_passed += 1
             elif status in ("fail", "warn", "error"):
-                name = uid.split(".")[2]
-                summary.failing.append((status, name, int(result.get("failures") or 0)))
+                summary.failing.append(
+                    (status, uid.split(".")[2], int(result.get("failures") or 0))
+                )
     return summary
 
 
 def quarantine_counts(warehouse: Path) -> list[tuple[str, int, int, int, int]]:
+    """Per source table: rows in, staged, superseded and quarantined."""
     con = duckdb.connect(str(warehouse))
     try:
         rows = con.execute(
@@ -69,19 +66,16 @@ def quarantine_counts(warehouse: Path) -> list[tuple[str, int, int, int, int]]:
     return [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 
-def run_demo(
-    warehouse: Path | None = None,
-    seed: int = 42,
-    say: Callable[[str], None] = print,
-) -> tuple[GenerationResult, BuildSummary]:
-    """Generates the 2025-26 season with every incident kind and builds the project on it."""
-    path = (warehouse or project.duckdb_path()).resolve()
-    say(f"1/2 generating the {SEASON_START.year}-{SEASON_END.year % 100} season into {path} ...")
-    generated = generate(path, SEASON_START, SEASON_END, seed=seed, incidents="all")
-    say(f"    {sum(generated.row_counts.values()):,} rows in {generated.seconds:.1f} s")
-    for table, count in sorted(generated.row_counts.items()):
-        say(f"      {table:<50} {count:>9,}")
-    vars_ = demo_vars(generated.truth_path)
-    say(f"2/2 dbt build (as_of {vars_['as_of']} UTC, judging the last {vars_['monitor_lookback_days']} days) ...")
-    summary = build(vars_)
-    return generated, summary
+def reset_warehouse(warehouse: Path) -> None:
+    """A demo starts from an empty file, so every run shows the same thing."""
+    for path in (
+        warehouse,
+        warehouse.with_name(warehouse.name + ".wal"),
+        project.truth_path(warehouse),
+    ):
+        path.unlink(missing_ok=True)
+
+
+def alert_file() -> Path:
+    """Where the demo's local alert channel writes (config/alerts.yml, channel `local`)."""
+    return Path(os.environ.get("PIPEMON_ALERT_FILE", "out/alerts.log")).resolve()

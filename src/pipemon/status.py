@@ -363,7 +363,7 @@ def _anomaly_text(row: Mapping[str, Any]) -> str:
         return f"service {name} failed {n(a)} of {n(b)} health checks - {detail or 'no message'}"
     if kind == "feature_store_degraded":
         return (
-            f"feature store degraded: {n(a)} rows, {_pct(b)} complete, "
+            f"{name} degraded: {n(a)} rows, {_pct(b)} complete, "
             f"average quality {c or 0:.0f}/100"
         )
     if kind == "fallback_spike":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from datetime import date
@@ -11,11 +12,8 @@ import duckdb
 import pytest
 
 from pipemon.generator import generate
-from pipemon.generator.build import MALFORMED_EXPECTED
 from pipemon.generator.incidents import KINDS, parse_kinds
 from pipemon.generator.season import SEASON_START, games_on, no_game_days, season_games
-
-import random
 
 
 def test_season_calendar_has_the_real_off_days_and_volume() -> None:
@@ -28,7 +26,7 @@ def test_season_calendar_has_the_real_off_days_and_volume() -> None:
     assert {date(2026, 2, 13 + i) for i in range(6)} <= off  # the All-Star break
     assert not set(per_day) & off
     counts = sorted(per_day.values())
-    assert 1 == counts[0] and counts[-1] <= 15
+    assert counts[0] == 1 and counts[-1] <= 15
     assert 7 <= counts[len(counts) // 2] <= 9  # median about 8
     assert 1100 <= len(games) <= 1400  # about 1,230 regular-season games
     assert games_on(date(2025, 12, 24), random.Random(1), SEASON_START) == 0
@@ -66,7 +64,14 @@ def test_generation_is_deterministic_for_a_seed(tmp_path: Path) -> None:
 
 
 def test_cli_refuses_bad_values_with_what_was_expected(tmp_path: Path) -> None:
-    cmd = [sys.executable, "-m", "pipemon.cli", "generate", "--warehouse", str(tmp_path / "w.duckdb")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipemon.cli",
+        "generate",
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+    ]
     for extra, expected in (
         (["--start", "2025-13-01"], "expected a date as YYYY-MM-DD"),
         (["--days", "0"], "expected a positive whole number"),
@@ -86,7 +91,16 @@ def test_truth_covers_every_incident_kind(incident_season) -> None:
 
 
 def test_scale_multiplies_player_volume(tmp_path: Path) -> None:
-    one = generate(tmp_path / "1.duckdb", date(2025, 12, 1), date(2025, 12, 3), seed=3, incidents="none")
-    two = generate(tmp_path / "2.duckdb", date(2025, 12, 1), date(2025, 12, 3), seed=3, incidents="none", scale=2)
+    one = generate(
+        tmp_path / "1.duckdb", date(2025, 12, 1), date(2025, 12, 3), seed=3, incidents="none"
+    )
+    two = generate(
+        tmp_path / "2.duckdb",
+        date(2025, 12, 1),
+        date(2025, 12, 3),
+        seed=3,
+        incidents="none",
+        scale=2,
+    )
     key = "nba_predictions.player_prop_predictions"
     assert 1.8 <= two.row_counts[key] / one.row_counts[key] <= 2.2

@@ -35,7 +35,10 @@ def subject(finding: Finding, kind: str = "alert", occurrence: int = 1) -> str:
         tag = tag[:-1] + f" x{occurrence}]"
     head = f"{tag} "
     room = SUBJECT_MAX - len(head)
-    description = finding.description.rstrip(". ")
+    # a test's name is its short headline ("processor failed after retries"); the plain-words
+    # description goes in the body, where a phone has room for it
+    test = finding.source == "test"
+    description = finding.check_name.replace("_", " ") if test else finding.description.rstrip(". ")
     if finding.target or finding.game_date:
         date = f" {finding.game_date}" if finding.game_date else ""
         target = finding.target or ""

@@ -42,13 +42,27 @@ def register(sub: Any) -> None:
             f"({SEASON_START} to {SEASON_END}). Incident kinds: {', '.join(KINDS)}."
         ),
     )
-    parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: $PIPEMON_DUCKDB_PATH or warehouse/pipemon.duckdb)")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        help="DuckDB file (default: $PIPEMON_DUCKDB_PATH or warehouse/pipemon.duckdb)",
+    )
     parser.add_argument("--start", type=_date, default=SEASON_START, help="first date, YYYY-MM-DD")
-    parser.add_argument("--days", type=_positive, help="number of days (default: to the season's end)")
+    parser.add_argument(
+        "--days", type=_positive, help="number of days (default: to the season's end)"
+    )
     parser.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
-    parser.add_argument("--scale", type=_positive, default=1, help="multiply players per game (volume)")
-    parser.add_argument("--incidents", default="all", help="all, none, or a comma-separated list of kinds")
-    parser.add_argument("--truth", type=Path, help="where to write the ground truth JSON (default: next to the warehouse)")
+    parser.add_argument(
+        "--scale", type=_positive, default=1, help="multiply players per game (volume)"
+    )
+    parser.add_argument(
+        "--incidents", default="all", help="all, none, or a comma-separated list of kinds"
+    )
+    parser.add_argument(
+        "--truth",
+        type=Path,
+        help="where to write the ground truth JSON (default: next to the warehouse)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.set_defaults(func=run)
 
@@ -64,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
     warehouse = (args.warehouse or project.duckdb_path()).resolve()
     end = args.start + timedelta(days=args.days - 1) if args.days else SEASON_END
     if end < args.start:
-        print(f"pipemon generate: --start {args.start} is after the season's end {SEASON_END}; give --days", file=sys.stderr)
+        print(
+            f"pipemon generate: --start {args.start} is after the season's end {SEASON_END}; give --days",
+            file=sys.stderr,
+        )
         return 2
 
     def progress(msg: str) -> None:

@@ -89,7 +89,11 @@ WORKFLOW_TIMES: dict[str, list[tuple[str, int]]] = {
     "post_game_window_3": [("04:00", 1)],
 }
 PER_GAME_SCRAPERS = {"oddsa_player_props", "bp_player_props", "nbac_gamebook_pdf"}
-NO_DATA_RATE = {"bigdataball_pbp": 0.15, "bigdataball_discovery": 0.1, "nbac_referee_assignments": 0.05}
+NO_DATA_RATE = {
+    "bigdataball_pbp": 0.15,
+    "bigdataball_discovery": 0.1,
+    "nbac_referee_assignments": 0.05,
+}
 
 
 @dataclass(frozen=True)
@@ -128,9 +132,7 @@ def load_registry(seeds: Path) -> tuple[list[Processor], list[tuple[str, str, st
             for r in csv.DictReader(f)
         ]
     with (seeds / "scraper_registry.csv").open() as f:
-        scrapers = [
-            (r["scraper_name"], r["workflow"], r["cadence"]) for r in csv.DictReader(f)
-        ]
+        scrapers = [(r["scraper_name"], r["workflow"], r["cadence"]) for r in csv.DictReader(f)]
     return processors, scrapers
 
 
@@ -278,7 +280,9 @@ class SeasonBuilder:
                     }
                 )
 
-    def _props(self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]]) -> None:
+    def _props(
+        self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]]
+    ) -> None:
         loaded = et_to_utc(day, "04:30")
         self.lines: dict[tuple[str, str], float] = getattr(self, "lines", {})
         for game in games:
@@ -297,7 +301,9 @@ class SeasonBuilder:
                         }
                     )
 
-    def _box_scores(self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]], at: datetime) -> None:  # noqa: E501
+    def _box_scores(
+        self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]], at: datetime
+    ) -> None:  # noqa: E501
         fallback_rate = 0.75 if self._incident("fallback_spike", day) else 0.015
         if self._incident("fallback_spike", day):
             self.plan.record("fallback_spike", day, self._target("fallback_spike"))
@@ -326,7 +332,9 @@ class SeasonBuilder:
                     }
                 )
 
-    def _features(self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]], at: datetime) -> None:  # noqa: E501
+    def _features(
+        self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]], at: datetime
+    ) -> None:  # noqa: E501
         degraded = self._incident("feature_store_degraded", day)
         if degraded:
             self.plan.record("feature_store_degraded", day, "ml_feature_store")
@@ -334,9 +342,17 @@ class SeasonBuilder:
         for game in games:
             for player in players[game.game_id]["box"]:
                 if degraded and self.rng.random() < 0.6:
-                    count, score, src = self.rng.randint(14, 19), self.rng.gauss(45, 6), "phase3_fallback"
+                    count, score, src = (
+                        self.rng.randint(14, 19),
+                        self.rng.gauss(45, 6),
+                        "phase3_fallback",
+                    )
                 elif early:
-                    count, score, src = self.rng.randint(22, 25), self.rng.gauss(62, 5), "early_season"
+                    count, score, src = (
+                        self.rng.randint(22, 25),
+                        self.rng.gauss(62, 5),
+                        "early_season",
+                    )
                 else:
                     count, score = 25, self.rng.gauss(88, 4)
                     src = "phase4" if self.rng.random() < 0.9 else "mixed"
@@ -372,7 +388,9 @@ class SeasonBuilder:
             if attempt and game_day:
                 self.phase_done[("phase2", day)].append((proc.name, attempt))
 
-    def _phase3(self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]]) -> None:
+    def _phase3(
+        self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]]
+    ) -> None:
         start = et_to_utc(day, "01:05", 1)
         for proc in self._registry("phase3"):
             at = self._jitter(start, 600)
@@ -383,7 +401,9 @@ class SeasonBuilder:
                 if proc.name == "player_game_summary" and attempt.completed_at:
                     self._box_scores(day, games, players, attempt.completed_at)
 
-    def _phase4(self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]]) -> None:
+    def _phase4(
+        self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]]
+    ) -> None:
         empty = self._days_into_season(day) < EMPTY_BOOTSTRAP_DAYS
         for proc in self._registry("phase4"):
             if proc.name == "ml_feature_store":
@@ -396,7 +416,9 @@ class SeasonBuilder:
                 if proc.name == "ml_feature_store" and not empty and attempt.completed_at:
                     self._features(day, games, players, attempt.completed_at)
 
-    def _phase5(self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]]) -> None:
+    def _phase5(
+        self, day: date, games: list[Game], players: dict[str, dict[str, list[str]]]
+    ) -> None:
         empty = self._days_into_season(day) < EMPTY_BOOTSTRAP_DAYS
         early = day < self.bootstrap_end
         late = self._incident("phase_late", day)
@@ -406,19 +428,26 @@ class SeasonBuilder:
         prop_players = [(g.game_id, p) for g in games for p in players[g.game_id]["props"]]
         dropped: set[tuple[str, str]] = set()
         if self._incident("predictions_missing_players", day):
-            self.plan.record("predictions_missing_players", day, self._target("predictions_missing_players"))
+            self.plan.record(
+                "predictions_missing_players", day, self._target("predictions_missing_players")
+            )
             dropped = {pp for pp in prop_players if self.rng.random() < 0.35}
         for proc in self._registry("phase5"):
             skipped = empty or (early and proc.name not in ("moving_average", "ensemble_v1"))
-            silent = self._incident("predictions_missing_system", day) and proc.name == self._target(
-                "predictions_missing_system"
-            )
+            silent = self._incident(
+                "predictions_missing_system", day
+            ) and proc.name == self._target("predictions_missing_system")
             if silent:
                 self.plan.record("predictions_missing_system", day, proc.name)
             todo = [] if (skipped or silent) else [pp for pp in prop_players if pp not in dropped]
             at = self._jitter(start, 600)
             attempt = self._run(
-                proc, day, at, self._duration(proc.name, 60, 240), skipped=skipped, records=len(todo)
+                proc,
+                day,
+                at,
+                self._duration(proc.name, 60, 240),
+                skipped=skipped,
+                records=len(todo),
             )
             if not attempt:
                 continue
@@ -456,7 +485,9 @@ class SeasonBuilder:
     ) -> Attempt | None:
         """Runs one processor for one date: executions, dependency checks, run history."""
         name = proc.name
-        if self._incident("processor_never_ran", day) and name == self._target("processor_never_ran"):
+        if self._incident("processor_never_ran", day) and name == self._target(
+            "processor_never_ran"
+        ):
             self.plan.record("processor_never_ran", day, name)
             self.plan.record("processor_never_ran", day, proc.phase, consequence=True)
             return None
@@ -552,8 +583,13 @@ class SeasonBuilder:
         )
         if history and skip_reason is None:
             self._dependency_checks(proc, day, at, exec_id)
-        if history and proc.writes_run_history and not (
-            self._incident("missing_run_history", day) and proc.name == self._target("missing_run_history")
+        if (
+            history
+            and proc.writes_run_history
+            and not (
+                self._incident("missing_run_history", day)
+                and proc.name == self._target("missing_run_history")
+            )
         ):
             self._run_history(proc, day, at, done, duration, status, records, error)
         elif history and proc.writes_run_history:
@@ -580,7 +616,9 @@ class SeasonBuilder:
                     "required_partition": day.isoformat(),
                     "check_result": "FAIL" if failed else "PASS",
                     "row_count": 0 if failed else self.rng.randint(100, 5000),
-                    "error_message": f"no rows in {table} for {day.isoformat()}" if failed else None,
+                    "error_message": f"no rows in {table} for {day.isoformat()}"
+                    if failed
+                    else None,
                     "fallback_available": fallback,
                     "fallback_used": failed and fallback,
                     "execution_id": exec_id,
@@ -623,7 +661,9 @@ class SeasonBuilder:
         }
         self.rows["processor_run_history"].append(final)
 
-    def _dead_letter(self, proc: Processor, day: date, at: datetime, message_id: str | None = None) -> None:
+    def _dead_letter(
+        self, proc: Processor, day: date, at: datetime, message_id: str | None = None
+    ) -> None:
         topic = TRIGGER_TOPIC[proc.phase]
         payload = {
             "processor": proc.name,
@@ -634,7 +674,8 @@ class SeasonBuilder:
         attributes = {
             "CloudPubSubDeadLetterSourceDeliveryCount": "5",
             "CloudPubSubDeadLetterSourceSubscription": f"projects/{PROJECT}/subscriptions/{topic}-sub",
-            "CloudPubSubDeadLetterSourceTopicPublishTime": (at - timedelta(minutes=5)).isoformat() + "Z",
+            "CloudPubSubDeadLetterSourceTopicPublishTime": (at - timedelta(minutes=5)).isoformat()
+            + "Z",
         }
         self.rows["pubsub_dead_letters"].append(
             {
@@ -652,9 +693,13 @@ class SeasonBuilder:
             phase: {p.name for p in self._registry(phase) if p.expected}
             for phase in ("phase2", "phase3", "phase4", "phase5")
         }
-        for (phase, day), done in sorted(self.phase_done.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        for (phase, day), done in sorted(
+            self.phase_done.items(), key=lambda kv: (kv[0][1], kv[0][0])
+        ):
             collection = f"phase{phase[-1]}_completion"
-            doc_name = f"projects/{PROJECT}/databases/(default)/documents/{collection}/{day.isoformat()}"
+            doc_name = (
+                f"projects/{PROJECT}/databases/(default)/documents/{collection}/{day.isoformat()}"
+            )
             doc: dict[str, Any] = {"_completed_count": 0, "_triggered": False}
             ordered = sorted(
                 (a.completed_at, name, a) for name, a in done if a.completed_at is not None
@@ -681,7 +726,9 @@ class SeasonBuilder:
             doc["_triggered_at"] = last.isoformat() + "Z"
             self._changelog(doc_name, day, "UPDATE", last, doc)
 
-    def _changelog(self, doc_name: str, day: date, op: str, when: datetime, doc: dict[str, Any]) -> None:
+    def _changelog(
+        self, doc_name: str, day: date, op: str, when: datetime, doc: dict[str, Any]
+    ) -> None:
         if when > self.as_of:
             return
         self.rows["phase_completion_raw_changelog"].append(
@@ -714,7 +761,9 @@ class SeasonBuilder:
                         # the controller's recovery pass re-runs a failed scrape 20 minutes later
                         recovery_at = at + timedelta(minutes=20)
                         if recovery_at <= self.as_of:
-                            self._scraper_run(name, workflow, day, recovery_at, False, recovery=True)
+                            self._scraper_run(
+                                name, workflow, day, recovery_at, False, recovery=True
+                            )
 
     def _scraper_run(
         self, name: str, workflow: str, day: date, at: datetime, spike: bool, recovery: bool = False
@@ -746,7 +795,9 @@ class SeasonBuilder:
                 "triggered_at": at,
                 "completed_at": at + timedelta(seconds=duration),
                 "duration_seconds": duration,
-                "source": "RECOVERY" if recovery else ("CONTROLLER" if workflow != "daily_schedule_lock" else "SCHEDULER"),
+                "source": "RECOVERY"
+                if recovery
+                else ("CONTROLLER" if workflow != "daily_schedule_lock" else "SCHEDULER"),
                 "environment": "prod",
                 "triggered_by": "workflow-executor",
                 "gcs_path": f"gs://nba-scraped-data/{name}/{day.isoformat()}/{at:%H%M%S}.json",
@@ -762,11 +813,15 @@ class SeasonBuilder:
         return status != "failed"
 
     def _health_checks(self, day: date) -> None:
-        sick = self._target("service_unhealthy") if self._incident("service_unhealthy", day) else None
+        sick = (
+            self._target("service_unhealthy") if self._incident("service_unhealthy", day) else None
+        )
         if sick:
             self.plan.record("service_unhealthy", day, sick)
         for service in SERVICES:
-            blip_hour = self.rng.randrange(24) if self.rng.random() < 0.03 and service != sick else -1
+            blip_hour = (
+                self.rng.randrange(24) if self.rng.random() < 0.03 and service != sick else -1
+            )
             for hour in range(24):
                 at = self._jitter(et_to_utc(day, f"{hour:02d}:00"), 20)
                 if at > self.as_of:
@@ -778,9 +833,13 @@ class SeasonBuilder:
                         "service_name": service,
                         "url": f"https://{service}-f7p3ac7qba-wl.a.run.app/health",
                         "http_status": 503 if bad else 200,
-                        "latency_ms": round(self.rng.uniform(900, 1500) if bad else self.rng.uniform(40, 400), 1),
+                        "latency_ms": round(
+                            self.rng.uniform(900, 1500) if bad else self.rng.uniform(40, 400), 1
+                        ),
                         "is_healthy": not bad,
-                        "error_message": "unexpected status 503 Service Unavailable" if bad else None,
+                        "error_message": "unexpected status 503 Service Unavailable"
+                        if bad
+                        else None,
                     }
                 )
 
@@ -829,22 +888,43 @@ class SeasonBuilder:
             execution(execution_id=dup_id, status="failed"),  # conflicting_duplicate
         ]
         self.rows["processor_run_history"].append(
-            {"processor_name": "NbacStandingsProcessor", "run_id": None, "status": "success",
-             "data_date": day, "started_at": base_at, "processed_at": base_at + timedelta(seconds=30)}  # fmt: skip
+            {
+                "processor_name": "NbacStandingsProcessor",
+                "run_id": None,
+                "status": "success",
+                "data_date": day,
+                "started_at": base_at,
+                "processed_at": base_at + timedelta(seconds=30),
+            }  # fmt: skip
         )  # null_key
         self.rows["dependency_check_log"].append(
-            {"check_id": self._id(), "check_time": base_at, "processor_name": "player_daily_cache",
-             "data_date": day, "required_table": "nba_analytics.player_game_summary",
-             "check_result": "MAYBE"}  # fmt: skip
+            {
+                "check_id": self._id(),
+                "check_time": base_at,
+                "processor_name": "player_daily_cache",
+                "data_date": day,
+                "required_table": "nba_analytics.player_game_summary",
+                "check_result": "MAYBE",
+            }  # fmt: skip
         )  # unknown_status
         self.rows["pubsub_dead_letters"].append(
-            {"subscription_name": "nba-phase3-trigger-dlq-bigquery", "message_id": "17",
-             "publish_time": base_at, "data": '{"processor": "player_game_summ', "attributes": "{}"}  # fmt: skip
+            {
+                "subscription_name": "nba-phase3-trigger-dlq-bigquery",
+                "message_id": "17",
+                "publish_time": base_at,
+                "data": '{"processor": "player_game_summ',
+                "attributes": "{}",
+            }  # fmt: skip
         )  # unparseable_json
         self.rows["phase_completion_raw_changelog"].append(
-            {"timestamp": base_at, "event_id": self._id(),
-             "document_name": f"projects/{PROJECT}/databases/(default)/documents/phase2_completion/{day}",
-             "operation": "UPDATE", "data": "{not json", "document_id": day.isoformat()}  # fmt: skip
+            {
+                "timestamp": base_at,
+                "event_id": self._id(),
+                "document_name": f"projects/{PROJECT}/databases/(default)/documents/phase2_completion/{day}",
+                "operation": "UPDATE",
+                "data": "{not json",
+                "document_id": day.isoformat(),
+            }  # fmt: skip
         )  # unparseable_json
         for table in (
             "nba_orchestration.scraper_execution_log",

@@ -15,7 +15,9 @@ def test_every_injected_incident_is_caught(incident_season) -> None:
     primary = [r for r in incident_season.truth["incidents"] if not r.get("consequence")]
     missed = [r for r in primary if (r["game_date"], r["target"]) not in caught]
     recall = 1 - len(missed) / len(primary)
-    print(f"\nrecall: {len(primary) - len(missed)}/{len(primary)} injected incidents caught ({recall:.0%})")
+    print(
+        f"\nrecall: {len(primary) - len(missed)}/{len(primary)} injected incidents caught ({recall:.0%})"
+    )
     assert not missed, f"incidents no test caught: {missed}"
 
 

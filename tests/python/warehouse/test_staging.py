@@ -39,7 +39,9 @@ def test_each_malformed_kind_is_quarantined_with_its_reason(incident_season) -> 
 
 
 def test_clean_season_quarantines_nothing(clean_season) -> None:
-    assert clean_season.query("select count(*) from monitoring_intermediate.int_rows_quarantined") == [(0,)]
+    assert clean_season.query(
+        "select count(*) from monitoring_intermediate.int_rows_quarantined"
+    ) == [(0,)]
 
 
 def test_duplicates_are_resolved_latest_row_wins(incident_season) -> None:
