@@ -362,10 +362,7 @@ def _anomaly_text(row: Mapping[str, Any]) -> str:
     if kind == "service_unhealthy":
         return f"service {name} failed {n(a)} of {n(b)} health checks - {detail or 'no message'}"
     if kind == "feature_store_degraded":
-        return (
-            f"{name} degraded: {n(a)} rows, {_pct(b)} complete, "
-            f"average quality {c or 0:.0f}/100"
-        )
+        return f"{name} degraded: {n(a)} rows, {_pct(b)} complete, average quality {c or 0:.0f}/100"
     if kind == "fallback_spike":
         return (
             f"{name}: {n(a)} of {n(b)} games' box scores came from a fallback source "
