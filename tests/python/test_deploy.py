@@ -89,10 +89,10 @@ def test_three_scheduler_jobs_with_cron_time_zone_and_selection(
 
     expected = {
         "pipemon-morning-full": ("0 8 * * *", ["run", "--summary"]),
-        "pipemon-phase-state": ("0 14 * * *", ["run", "--select", "tag:phase_state"]),
+        "pipemon-phase-state": ("0 14 * * *", ["run", "--select", "+tag:phase_state"]),
         "pipemon-dead-letters": (
             "*/10 * * * *",
-            ["run", "--select", "tag:dead_letters tag:redeliveries"],
+            ["run", "--select", "+tag:dead_letters +tag:redeliveries"],
         ),
     }
     uri = (
