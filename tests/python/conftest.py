@@ -32,6 +32,11 @@ class BuiltSeason:
     manifest: dict[str, Any]
     generated_counts: dict[str, int]
 
+    def rebuild(self) -> BuiltSeason:
+        """`dbt build --full-refresh` again (after rows were added), as of the same as_of."""
+        results = _dbt_build(self.warehouse, self.warehouse.parent / "target-rebuild", self.truth)
+        return BuiltSeason(self.warehouse, self.truth, *results, self.generated_counts)
+
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.warehouse))
 
@@ -71,8 +76,6 @@ def build_season(
     """Generate a season into `base`/warehouse.duckdb and `dbt build` it as of its own as_of."""
     from datetime import date, timedelta
 
-    from pipemon import dbt
-    from pipemon.demo import demo_vars
     from pipemon.generator import SEASON_END, SEASON_START, generate
 
     warehouse = base / "warehouse.duckdb"
@@ -81,19 +84,30 @@ def build_season(
     first = date.fromisoformat(start) if start else SEASON_START
     last = first + timedelta(days=days - 1) if days else SEASON_END
     generated = generate(warehouse, first, last, seed=42, incidents=incidents)
+    truth = json.loads(generated.truth_path.read_text())
+    run_results, manifest = _dbt_build(warehouse, target_path, truth)
+    return BuiltSeason(warehouse, truth, run_results, manifest, generated.row_counts)
+
+
+def _dbt_build(
+    warehouse: Path, target_path: Path, truth: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    from datetime import date
+
+    from pipemon import dbt
+
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
+    days = (date.fromisoformat(truth["end"]) - date.fromisoformat(truth["start"])).days + 1
     outcome = dbt.invoke(
         ["build"],
         target="local",
-        vars_=demo_vars(generated.truth_path),
+        vars_={"as_of": truth["as_of"], "monitor_lookback_days": days},
         extra=["--full-refresh", "--target-path", str(target_path)],
     )
     assert outcome.exception is None, f"dbt build broke: {outcome.exception}"
-    return BuiltSeason(
-        warehouse=warehouse,
-        truth=json.loads(generated.truth_path.read_text()),
-        run_results=json.loads((target_path / "run_results.json").read_text()),
-        manifest=json.loads((target_path / "manifest.json").read_text()),
-        generated_counts=generated.row_counts,
+    return (
+        json.loads((target_path / "run_results.json").read_text()),
+        json.loads((target_path / "manifest.json").read_text()),
     )
 
 
@@ -107,3 +121,13 @@ def incident_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltS
 def clean_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """The 2025-26 season with no incident at all, built."""
     yield build_season(tmp_path_factory.mktemp("clean"), "none")
+
+
+@pytest.fixture
+def season_builder(tmp_path: pytest.TempPathFactory) -> Any:
+    """Build a generated period of one's own: `season_builder("none", start=..., days=...)`."""
+
+    def build(incidents: str, *, start: str | None = None, days: int | None = None) -> BuiltSeason:
+        return build_season(tmp_path, incidents, start=start, days=days)  # type: ignore[arg-type]
+
+    return build
