@@ -2,21 +2,9 @@
 -- them, fallback available/used, against the table's rolling baseline of failures.
 with
 
-calendar as (
-
-    select * from {{ ref('int_calendar_dates') }}
-
-),
-
 checks as (
 
     select * from {{ ref('stg_orchestration__dependency_checks') }}
-
-),
-
-known_incidents as (
-
-    select * from {{ ref('known_incident_days') }}
 
 ),
 
@@ -39,17 +27,7 @@ daily as (
 
 marked as (
 
-    select
-        daily.*,
-        coalesce(calendar.is_game_day, false) as is_game_day,
-        max(case when known_incidents.incident_date is not null then 1 else 0 end) = 1 as is_known_incident
-    from daily
-    left join calendar
-        on daily.data_date = calendar.calendar_date
-    left join known_incidents
-        on daily.data_date = known_incidents.incident_date
-        and known_incidents.target in ('*', daily.required_table)
-    group by {% for column in ['required_table', 'data_date', 'checks', 'failures', 'failure_rate', 'processors_checking', 'failures_with_fallback', 'fallbacks_used', 'processors_failed'] %}daily.{{ column }}, {% endfor %}calendar.is_game_day
+    {{ pipemon_mark_comparable_days('daily', 'data_date', 'daily.required_table') }}
 
 ),
 

@@ -2,22 +2,10 @@
 -- rolling baseline of the processor's comparable prior days (game days with game days).
 with
 
-calendar as (
-
-    select * from {{ ref('int_calendar_dates') }}
-
-),
-
 executions as (
 
     select * from {{ ref('fct_processor_executions') }}
     where not is_duplicate_delivery
-
-),
-
-known_incidents as (
-
-    select * from {{ ref('known_incident_days') }}
 
 ),
 
@@ -40,17 +28,7 @@ daily as (
 
 marked as (
 
-    select
-        daily.*,
-        coalesce(calendar.is_game_day, false) as is_game_day,
-        max(case when known_incidents.incident_date is not null then 1 else 0 end) = 1 as is_known_incident
-    from daily
-    left join calendar
-        on daily.data_date = calendar.calendar_date
-    left join known_incidents
-        on daily.data_date = known_incidents.incident_date
-        and known_incidents.target in ('*', daily.processor_name)
-    group by {% for column in ['processor_name', 'data_date', 'phase', 'runs', 'failures', 'error_rate', 'duration_p50_seconds', 'duration_p95_seconds', 'records_processed'] %}daily.{{ column }}, {% endfor %}calendar.is_game_day
+    {{ pipemon_mark_comparable_days('daily', 'data_date', 'daily.processor_name') }}
 
 ),
 

@@ -2,21 +2,9 @@
 -- records, against a rolling baseline of the scraper's comparable prior days.
 with
 
-calendar as (
-
-    select * from {{ ref('int_calendar_dates') }}
-
-),
-
 executions as (
 
     select * from {{ ref('fct_scraper_executions') }}
-
-),
-
-known_incidents as (
-
-    select * from {{ ref('known_incident_days') }}
 
 ),
 
@@ -41,17 +29,7 @@ daily as (
 
 marked as (
 
-    select
-        daily.*,
-        coalesce(calendar.is_game_day, false) as is_game_day,
-        max(case when known_incidents.incident_date is not null then 1 else 0 end) = 1 as is_known_incident
-    from daily
-    left join calendar
-        on daily.game_date = calendar.calendar_date
-    left join known_incidents
-        on daily.game_date = known_incidents.incident_date
-        and known_incidents.target in ('*', daily.scraper_name)
-    group by {% for column in ['scraper_name', 'game_date', 'owner', 'runs', 'failures', 'no_data_runs', 'retries', 'error_rate', 'duration_p50_seconds', 'duration_p95_seconds', 'records'] %}daily.{{ column }}, {% endfor %}calendar.is_game_day
+    {{ pipemon_mark_comparable_days('daily', 'game_date', 'daily.scraper_name') }}
 
 ),
 
