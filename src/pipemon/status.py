@@ -242,12 +242,22 @@ def thresholds() -> dict[str, float]:
 # -- reading -----------------------------------------------------------------------------
 
 
+def date_literal(value: date) -> str:
+    """`date 'YYYY-MM-DD'`: the same literal in DuckDB and BigQuery SQL."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise TypeError(f"expected a date, got {value!r}")
+    return f"date '{value.isoformat()}'"
+
+
 def _queries(wh: Any, day: date, next_day: date) -> dict[str, tuple[str, dict[str, Any]]]:
+    """One query per mart. The two dates are inlined as literals rather than bound: binding any
+    parameter makes the duckdb package import pandas (half a second of a one-second budget),
+    and both values are `date` objects, never text from a user."""
     t = wh.table
-    both = {"d": day, "n": next_day}
-    one = {"d": day}
+    both: dict[str, Any] = {}
+    one: dict[str, Any] = {}
     dph = t("daily_pipeline_health")
-    return {
+    queries = {
         "bounds": (
             f"select min(game_date) as first_date, max(game_date) as last_date from {dph}",
             {},
@@ -294,6 +304,13 @@ def _queries(wh: Any, day: date, next_day: date) -> dict[str, tuple[str, dict[st
             both,
         ),
     }
+    literals = {"@d": date_literal(day), "@n": date_literal(next_day)}
+    out = {}
+    for key, (sql, params) in queries.items():
+        for name, literal in literals.items():
+            sql = sql.replace(name, literal)
+        out[key] = (sql, params)
+    return out
 
 
 # Flags of the anomaly marts for one date, in one query: (kind, name, detail, a, b, c).
