@@ -29,7 +29,11 @@ def demo_vars(truth_path: Path) -> dict[str, Any]:
     """The dbt vars that judge a generated period from its own `as_of`, over its whole length."""
     truth = json.loads(truth_path.read_text())
     days = (date.fromisoformat(truth["end"]) - date.fromisoformat(truth["start"])).days + 1
-    return {"as_of": truth["as_of"], "monitor_lookback_days": days}
+    return {
+        "as_of": truth["as_of"],
+        "monitor_lookback_days": days,
+        "season_opening_date": truth["season_start"],
+    }
 
 
 def summarize_build(run_results: dict[str, Any] | None = None) -> BuildSummary:

@@ -101,7 +101,11 @@ def _dbt_build(
     outcome = dbt.invoke(
         ["build"],
         target="local",
-        vars_={"as_of": truth["as_of"], "monitor_lookback_days": days},
+        vars_={
+            "as_of": truth["as_of"],
+            "monitor_lookback_days": days,
+            "season_opening_date": truth["season_start"],
+        },
         extra=["--full-refresh", "--target-path", str(target_path)],
     )
     assert outcome.exception is None, f"dbt build broke: {outcome.exception}"

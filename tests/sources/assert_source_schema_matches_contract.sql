@@ -36,12 +36,12 @@
 {%- endif %}
 
 {% for table, column, problem in problems %}
-select
-    {{ pipemon_as_of_date() }} as game_date,
-    '{{ table }}' as target,
-    '{{ column }}' as column_name,
-    '{{ problem }}' as problem
-union all
+    select
+        {{ pipemon_as_of_date() }} as game_date,
+        '{{ table }}' as target,
+        '{{ column }}' as column_name,
+        '{{ problem }}' as problem
+    union all
 {% endfor %}
 select
     cast(null as date) as game_date,

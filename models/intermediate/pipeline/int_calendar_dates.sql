@@ -23,7 +23,12 @@ seasons as (
 
     select
         season_year,
-        min(game_date) as season_start_date,
+        -- the data may start mid-season: var season_opening_date names the real opening night
+        case
+            when season_year = {{ (var('season_opening_date') or '0')[:4] }}
+                then least(min(game_date), cast('{{ var("season_opening_date") or "1900-01-01" }}' as date))
+            else min(game_date)
+        end as season_start_date,
         max(game_date) as season_end_date
     from games
     where season_type = 'regular_season'
