@@ -31,6 +31,8 @@ create table if not exists {{ relation }} (
 )
 {%- endmacro %}
 
+{#- Daily partitions of a TIMESTAMP column are written `timestamp_trunc(ts, day)`: the same daily
+    partitioning as `date(ts)` on BigQuery, and the form the local emulator accepts too. -#}
 {% macro bigquery__pipemon_contract_table_ddl(relation, node) -%}
     {%- set partition = node.meta.get('partition_by') -%}
     {%- set cluster = node.meta.get('cluster_by') or [] -%}
@@ -40,7 +42,7 @@ create table if not exists {{ relation }} (
     {%- endfor %}
 )
 {%- if partition %}
-partition by {{ 'date(' ~ partition.field ~ ')' if partition.data_type == 'timestamp' else partition.field }}
+partition by {{ 'timestamp_trunc(' ~ partition.field ~ ', day)' if partition.data_type == 'timestamp' else partition.field }}
 {%- endif %}
 {%- if cluster %}
 cluster by {{ cluster | join(', ') }}
