@@ -10,8 +10,10 @@
     percentile_cont({{ expression }}, {{ fraction }})
 {%- endmacro %}
 
+{#- approx_quantiles returns the input's type (INT64 for counts); cast so the result is FLOAT64
+    like percentile_cont / DuckDB's quantile_cont, as the marts' contracts declare. -#}
 {% macro bigquery__pipemon_percentile(expression, fraction) -%}
-    approx_quantiles({{ expression }}, 100)[offset({{ (fraction * 100) | round | int }})]
+    cast(approx_quantiles({{ expression }}, 100)[offset({{ (fraction * 100) | round | int }})] as float64)
 {%- endmacro %}
 
 {% macro duckdb__pipemon_percentile(expression, fraction) -%}
