@@ -176,7 +176,7 @@ flagged as (
         and daily.games_with_box_scores >= {{ var('fallback_rate_min_games') }}
         and daily.fallback_game_rate > {{ var('fallback_rate_max') }}
         and baselines.baseline_days >= {{ var('baseline_min_days') }}
-        and daily.fallback_game_rate > 2 * coalesce(baselines.baseline_fallback_game_rate, 0) as is_fallback_spike,
+        and daily.fallback_game_rate > {{ var('fallback_rate_baseline_ratio') }} * coalesce(baselines.baseline_fallback_game_rate, 0) as is_fallback_spike,
         daily.is_prediction_due and not daily.is_bootstrap
         and daily.missing_player_rate > {{ var('missing_player_rate_max') }} as is_missing_players,
         daily.is_prediction_due and not daily.is_bootstrap

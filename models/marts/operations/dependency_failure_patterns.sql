@@ -57,7 +57,7 @@ scored as (
         baselines.baseline_days >= {{ var('baseline_min_days') }}
         and marked.failures >= {{ var('dependency_failure_min_count') }}
         and marked.failure_rate >= {{ var('dependency_failure_rate_max') }}
-        and marked.failures > 2 * coalesce(baselines.baseline_failures, 0) as is_failure_spike,
+        and marked.failures > {{ var('dependency_failure_baseline_ratio') }} * coalesce(baselines.baseline_failures, 0) as is_failure_spike,
         marked.data_date
     from marked
     left join baselines

@@ -67,7 +67,7 @@ activity_since as (
     from as_of_rows
     left join executions
         on strpos(coalesce(as_of_rows.reference_phases, ''), executions.phase) > 0
-        and executions.triggered_at > {{ pipemon_timestamp_add_minutes('as_of_rows.last_row_at', 60) }}
+        and executions.triggered_at > {{ pipemon_timestamp_add_minutes('as_of_rows.last_row_at', var('log_table_grace_minutes')) }}
         and executions.triggered_at <= {{ pipemon_as_of() }}
         and not executions.is_skipped
     left join calendar

@@ -63,7 +63,7 @@ scored as (
         and marked.runs >= {{ var('scraper_error_rate_min_runs') }}
         and marked.failures >= {{ var('scraper_error_min_failures') }}
         and marked.error_rate >= {{ var('scraper_error_rate_max') }}
-        and marked.error_rate > 3 * coalesce(baselines.baseline_error_rate, 0) as is_error_spike,
+        and marked.error_rate > {{ var('scraper_error_baseline_ratio') }} * coalesce(baselines.baseline_error_rate, 0) as is_error_spike,
         marked.game_date
     from marked
     left join baselines
