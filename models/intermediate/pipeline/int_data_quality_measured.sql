@@ -44,12 +44,6 @@ features as (
 
 ),
 
-known_incidents as (
-
-    select * from {{ ref('known_incident_days') }}
-
-),
-
 box_score_sources as (
 
     select
@@ -133,11 +127,9 @@ daily as (
         feature_quality.feature_complete_share,
         feature_quality.feature_quality_avg,
         {{ dbt.datediff('feature_quality.features_created_at', 'calendar.first_tip_off_at', 'minute') }} as feature_lead_minutes,
-        calendar.is_game_day,
         calendar.is_bootstrap,
         coalesce(phase3.is_due, false) as is_box_score_due,
         coalesce(phase5.is_due, false) as is_prediction_due,
-        known_incidents.incident_date is not null as is_known_incident,
         feature_quality.features_created_at
     from calendar
     left join box_score_sources
@@ -154,40 +146,43 @@ daily as (
     left join phase_days as phase5
         on calendar.calendar_date = phase5.data_date
         and phase5.phase = 'phase5'
-    left join known_incidents
-        on calendar.calendar_date = known_incidents.incident_date
-        and known_incidents.target in ('*', 'player_game_summary')
+
+),
+
+marked as (
+
+    {{ pipemon_mark_comparable_days('daily', 'game_date', "'player_game_summary'") }}
 
 ),
 
 baselines as (
 
-    {{ pipemon_rolling_baseline('daily', [], 'game_date', ['fallback_game_rate']) }}
+    {{ pipemon_rolling_baseline('marked', [], 'game_date', ['fallback_game_rate']) }}
 
 ),
 
 flagged as (
 
     select
-        daily.*,
+        marked.*,
         baselines.baseline_days,
         baselines.baseline_fallback_game_rate,
-        daily.is_box_score_due
-        and daily.games_with_box_scores >= {{ var('fallback_rate_min_games') }}
-        and daily.fallback_game_rate > {{ var('fallback_rate_max') }}
+        marked.is_box_score_due
+        and marked.games_with_box_scores >= {{ var('fallback_rate_min_games') }}
+        and marked.fallback_game_rate > {{ var('fallback_rate_max') }}
         and baselines.baseline_days >= {{ var('baseline_min_days') }}
-        and daily.fallback_game_rate > {{ var('fallback_rate_baseline_ratio') }} * coalesce(baselines.baseline_fallback_game_rate, 0) as is_fallback_spike,
-        daily.is_prediction_due and not daily.is_bootstrap
-        and daily.missing_player_rate > {{ var('missing_player_rate_max') }} as is_missing_players,
-        daily.is_prediction_due and not daily.is_bootstrap
+        and marked.fallback_game_rate > {{ var('fallback_rate_baseline_ratio') }} * coalesce(baselines.baseline_fallback_game_rate, 0) as is_fallback_spike,
+        marked.is_prediction_due and not marked.is_bootstrap
+        and marked.missing_player_rate > {{ var('missing_player_rate_max') }} as is_missing_players,
+        marked.is_prediction_due and not marked.is_bootstrap
         and (
-            daily.feature_rows = 0
-            or daily.feature_quality_avg < {{ var('feature_quality_min') }}
-            or daily.feature_complete_share < {{ var('feature_complete_share_min') }}
+            marked.feature_rows = 0
+            or marked.feature_quality_avg < {{ var('feature_quality_min') }}
+            or marked.feature_complete_share < {{ var('feature_complete_share_min') }}
         ) as is_feature_store_degraded
-    from daily
+    from marked
     left join baselines
-        on daily.game_date = baselines.game_date
+        on marked.game_date = baselines.game_date
 
 )
 
