@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipemon.demo import demo_vars
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -46,8 +48,7 @@ def main() -> None:
     env["PIPEMON_DUCKDB_PATH"] = str(tmp / "scale1.duckdb")
     gen1 = timed(gen, env)
 
-    truth = json.loads((tmp / "scale1.truth.json").read_text())
-    vars_ = json.dumps({"as_of": truth["as_of"], "monitor_lookback_days": 174})
+    vars_ = json.dumps(demo_vars(tmp / "scale1.truth.json"))
     dbt = [str(BIN / "dbt"), "--quiet", "build", "--vars", vars_]
     full = timed(dbt + ["--full-refresh"], env, ok=(0, 1))
     incremental = timed(dbt, env, ok=(0, 1))

@@ -27,7 +27,11 @@ class BuildSummary:
 
 def demo_vars(truth_path: Path) -> dict[str, Any]:
     """The dbt vars that judge a generated period from its own `as_of`, over its whole length."""
-    truth = json.loads(truth_path.read_text())
+    return judging_vars(json.loads(truth_path.read_text()))
+
+
+def judging_vars(truth: dict[str, Any]) -> dict[str, Any]:
+    """`demo_vars` for an already-read ground truth."""
     days = (date.fromisoformat(truth["end"]) - date.fromisoformat(truth["start"])).days + 1
     return {
         "as_of": truth["as_of"],

@@ -92,20 +92,14 @@ def build_season(
 def _dbt_build(
     warehouse: Path, target_path: Path, truth: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    from datetime import date
-
     from pipemon import dbt
+    from pipemon.demo import judging_vars
 
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
-    days = (date.fromisoformat(truth["end"]) - date.fromisoformat(truth["start"])).days + 1
     outcome = dbt.invoke(
         ["build"],
         target="local",
-        vars_={
-            "as_of": truth["as_of"],
-            "monitor_lookback_days": days,
-            "season_opening_date": truth["season_start"],
-        },
+        vars_=judging_vars(truth),
         extra=["--full-refresh", "--target-path", str(target_path)],
     )
     assert outcome.exception is None, f"dbt build broke: {outcome.exception}"
