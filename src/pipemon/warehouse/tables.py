@@ -151,7 +151,8 @@ def ddl(table: Table, qualified_name: str, dialect: str) -> str:
     sql = f"create table if not exists {qualified_name} (\n{columns}\n)"
     if dialect == "bigquery":
         if table.partition_by:
-            sql += f"\npartition by date({table.partition_by})"
+            # daily partitions, written as the contract DDL writes them (create_contract_tables)
+            sql += f"\npartition by timestamp_trunc({table.partition_by}, day)"
         if table.cluster_by:
             sql += f"\ncluster by {', '.join(table.cluster_by)}"
     return sql

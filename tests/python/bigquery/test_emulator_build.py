@@ -10,7 +10,6 @@ catches. Emulator gaps are worked around here, never in the product SQL (docs/bi
 from __future__ import annotations
 
 import io
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -145,14 +144,11 @@ def _load_contract_tables(client: Any, warehouse: Path) -> int:
 
 
 def _create_runner_tables(client: Any, dataset: str) -> None:
-    """The runner's own tables (sources of the monitoring staging models). Emulator gap: its
-    DDL partitions by `date(ts)`, which the emulator refuses; the same daily partitioning is
-    written `timestamp_trunc(ts, day)` here."""
+    """The runner's own tables (sources of the monitoring staging models), from its DDL."""
     from pipemon.warehouse.tables import TABLES, ddl
 
     for spec in TABLES.values():
         sql = ddl(spec, f"`{client.project}.{dataset}.{spec.name}`", "bigquery")
-        sql = re.sub(r"partition by date\((\w+)\)", r"partition by timestamp_trunc(\1, day)", sql)
         client.query(sql).result()
 
 
