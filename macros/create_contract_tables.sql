@@ -2,14 +2,17 @@
     Creates every table of the source contract that does not exist yet.
     The contract is the sources declared with `meta.contract: true`: their columns and
     `data_type`s, and on BigQuery their `partition_by` / `cluster_by` meta.
-    Idempotent: existing tables are left alone.
+    Idempotent: existing tables are left alone. `include_planned: false` leaves out the tables the
+    plan adds and the pipeline has not built yet (`meta.planned`), as a warehouse that has not
+    adopted the plan looks.
 
         dbt run-operation create_contract_tables
+        dbt run-operation create_contract_tables --args '{include_planned: false}'
 -#}
-{% macro create_contract_tables() %}
+{% macro create_contract_tables(include_planned=true) %}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
     {%- set created = [] -%}
-    {%- for node in graph.sources.values() | sort(attribute='unique_id') if node.meta.get('contract') -%}
+    {%- for node in graph.sources.values() | sort(attribute='unique_id') if node.meta.get('contract') and (include_planned or not node.meta.get('planned')) -%}
         {%- do adapter.create_schema(api.Relation.create(database=node.database, schema=node.schema)) -%}
         {%- set relation = api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier) -%}
         {%- do run_query(pipemon_contract_table_ddl(relation, node)) -%}
@@ -47,6 +50,12 @@ partition by {{ 'timestamp_trunc(' ~ partition.field ~ ', day)' if partition.dat
 {%- if cluster %}
 cluster by {{ cluster | join(', ') }}
 {%- endif %}
+{%- set options = [] -%}
+{%- if node.meta.get('require_partition_filter') %}{% do options.append('require_partition_filter = true') %}{% endif -%}
+{%- if node.meta.get('partition_expiration_days') %}{% do options.append('partition_expiration_days = ' ~ node.meta.get('partition_expiration_days')) %}{% endif -%}
+{%- if options and var('contract_table_options', true) %}
+options ({{ options | join(', ') }})
+{%- endif %}
 {%- endmacro %}
 
 
@@ -64,6 +73,7 @@ cluster by {{ cluster | join(', ') }}
         'DATE': 'date',
         'TIMESTAMP': dbt.type_timestamp(),
         'JSON': 'json',
+        'NUMERIC': 'decimal(38, 9)',
     } -%}
     {%- if contract_type not in types -%}
         {{ exceptions.raise_compiler_error("unknown contract type '" ~ contract_type ~ "'; expected one of " ~ (types.keys() | list | join(', '))) }}
@@ -72,7 +82,7 @@ cluster by {{ cluster | join(', ') }}
 {%- endmacro %}
 
 {% macro bigquery__pipemon_contract_type(contract_type) -%}
-    {%- set known = ['STRING', 'INT64', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP', 'JSON'] -%}
+    {%- set known = ['STRING', 'INT64', 'FLOAT64', 'NUMERIC', 'BOOL', 'DATE', 'TIMESTAMP', 'JSON'] -%}
     {%- if contract_type not in known -%}
         {{ exceptions.raise_compiler_error("unknown contract type '" ~ contract_type ~ "'; expected one of " ~ (known | join(', '))) }}
     {%- endif -%}

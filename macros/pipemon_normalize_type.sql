@@ -1,5 +1,5 @@
 {#- Maps a warehouse column type (as the adapter reports it) to the contract's type name
-    (STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP, JSON); unknown types come back upper-cased. -#}
+    (STRING, INT64, FLOAT64, NUMERIC, BOOL, DATE, TIMESTAMP, JSON); unknown types come back upper-cased. -#}
 {% macro pipemon_normalize_type(dtype) %}
     {%- set name = (dtype | upper).split('(')[0] | trim -%}
     {%- set aliases = {
@@ -10,6 +10,7 @@
         'DATE': 'DATE',
         'TIMESTAMP': 'TIMESTAMP', 'TIMESTAMP WITHOUT TIME ZONE': 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE': 'TIMESTAMP', 'TIMESTAMPTZ': 'TIMESTAMP',
         'JSON': 'JSON',
+        'DECIMAL': 'NUMERIC', 'NUMERIC': 'NUMERIC',
     } -%}
     {{ return(aliases.get(name, name)) }}
 {% endmacro %}

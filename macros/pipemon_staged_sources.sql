@@ -1,17 +1,21 @@
 {#- The source tables the staging layer cleans: the contract label used in alerts
-    (`dataset.table`), the base model (every row, with its quarantine reason), the staging model
-    (clean, deduplicated) and the key the staging model deduplicates on. -#}
+    (`dataset.table`), the base model (every row, with its quarantine reason and, where a table
+    holds rows outside the monitor's scope, a `scope_reason`), the staging model (clean,
+    deduplicated) and the key the staging model deduplicates on. -#}
 {% macro pipemon_staged_sources() %}
+    {%- set orchestration = var('orchestration_dataset') -%}
     {{ return([
-        {'table': var('orchestration_dataset') ~ '.scraper_execution_log', 'base': 'base_orchestration__scraper_executions', 'staged': 'stg_orchestration__scraper_executions', 'key': 'execution_id'},
-        {'table': var('orchestration_dataset') ~ '.processor_execution_log', 'base': 'base_orchestration__processor_executions', 'staged': 'stg_orchestration__processor_executions', 'key': 'execution_id'},
-        {'table': var('orchestration_dataset') ~ '.dependency_check_log', 'base': 'base_orchestration__dependency_checks', 'staged': 'stg_orchestration__dependency_checks', 'key': 'check_id'},
-        {'table': var('orchestration_dataset') ~ '.pubsub_dead_letters', 'base': 'base_orchestration__dead_letters', 'staged': 'stg_orchestration__dead_letters', 'key': "concat(subscription_name, ':', message_id)"},
-        {'table': var('orchestration_dataset') ~ '.service_health_checks', 'base': 'base_orchestration__service_health_checks', 'staged': 'stg_orchestration__service_health_checks', 'key': 'row_key'},
+        {'table': orchestration ~ '.scraper_execution_log', 'base': 'base_orchestration__scraper_executions', 'staged': 'stg_orchestration__scraper_executions', 'key': 'execution_id'},
+        {'table': orchestration ~ '.processor_execution_log', 'base': 'base_orchestration__processor_executions', 'staged': 'stg_orchestration__processor_executions', 'key': 'execution_id'},
+        {'table': orchestration ~ '.dependency_check_log', 'base': 'base_orchestration__dependency_checks', 'staged': 'stg_orchestration__dependency_checks', 'key': 'check_id'},
+        {'table': orchestration ~ '.pubsub_dead_letters', 'base': 'base_orchestration__dead_letters', 'staged': 'stg_orchestration__dead_letters', 'key': "concat(subscription_name, ':', message_id)"},
+        {'table': orchestration ~ '.pipeline_event_log', 'base': 'base_orchestration__pipeline_events', 'staged': 'stg_orchestration__pipeline_events', 'key': 'event_id'},
+        {'table': orchestration ~ '.phase_completions', 'base': 'base_orchestration__phase_completions', 'staged': 'stg_orchestration__phase_completions', 'key': 'row_key'},
+        {'table': orchestration ~ '.firestore_phase_snapshots', 'base': 'base_orchestration__firestore_phase_snapshots', 'staged': 'stg_orchestration__firestore_phase_documents', 'key': "concat(collection, '/', document_id)"},
+        {'table': orchestration ~ '.service_health_checks', 'base': 'base_orchestration__service_health_checks', 'staged': 'stg_orchestration__service_health_checks', 'key': 'row_key'},
         {'table': var('reference_dataset') ~ '.processor_run_history', 'base': 'base_reference__processor_runs', 'staged': 'stg_reference__processor_runs', 'key': 'run_id'},
-        {'table': var('firestore_dataset') ~ '.phase_completion_raw_changelog', 'base': 'base_firestore__phase_completion_changes', 'staged': 'stg_firestore__phase_completions', 'key': "substr(document_name, strpos(document_name, '/documents/') + 11)"},
-        {'table': var('raw_dataset') ~ '.nbac_schedule', 'base': 'base_raw__schedule_snapshots', 'staged': 'stg_raw__games', 'key': 'game_id'},
-        {'table': var('raw_dataset') ~ '.bettingpros_player_points_props', 'base': 'base_raw__player_points_props', 'staged': 'stg_raw__player_points_props', 'key': 'row_key'},
+        {'table': var('raw_dataset') ~ '.nbac_schedule', 'base': 'base_raw__schedule_snapshots', 'staged': 'stg_raw__games', 'key': 'row_key'},
+        {'table': var('raw_dataset') ~ '.bettingpros_player_points_props', 'base': 'base_raw__player_points_props', 'staged': 'stg_raw__player_points_props', 'key': 'row_key', 'scoped': true},
         {'table': var('analytics_dataset') ~ '.player_game_summary', 'base': 'base_analytics__player_game_summaries', 'staged': 'stg_analytics__player_game_summaries', 'key': 'row_key'},
         {'table': var('predictions_dataset') ~ '.ml_feature_store_v2', 'base': 'base_predictions__ml_features', 'staged': 'stg_predictions__ml_features', 'key': 'row_key'},
         {'table': var('predictions_dataset') ~ '.player_prop_predictions', 'base': 'base_predictions__player_prop_predictions', 'staged': 'stg_predictions__player_prop_predictions', 'key': 'prediction_id'},

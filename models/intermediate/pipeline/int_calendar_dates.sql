@@ -4,12 +4,20 @@ with
 games as (
 
     select * from {{ ref('stg_raw__games') }}
+    where not is_postponed
 
 ),
 
 executions as (
 
     select * from {{ ref('stg_orchestration__processor_executions') }}
+
+),
+
+run_history as (
+
+    select * from {{ ref('stg_reference__processor_runs') }}
+    where sport = 'nba'
 
 ),
 
@@ -54,6 +62,8 @@ dates as (
     select game_date as calendar_date from games
     union distinct
     select data_date as calendar_date from executions
+    union distinct
+    select data_date as calendar_date from run_history
     union distinct
     select game_date as calendar_date from scraper_runs
     union distinct

@@ -21,20 +21,9 @@ games as (
 
 ),
 
-props as (
+player_systems as (
 
-    select distinct
-        game_date,
-        game_id,
-        player_lookup
-    from {{ ref('stg_raw__player_points_props') }}
-
-),
-
-predictions as (
-
-    select * from {{ ref('stg_predictions__player_prop_predictions') }}
-    where is_active
+    select * from {{ ref('int_player_lines_predicted') }}
 
 ),
 
@@ -56,26 +45,26 @@ box_score_sources as (
 
 ),
 
-players_predicted as (
+players as (
 
-    select distinct
+    select
         game_date,
-        game_id,
-        player_lookup
-    from predictions
+        player_lookup,
+        max(case when has_line then 1 else 0 end) = 1 as has_line,
+        max(case when is_predicted_with_line then 1 else 0 end) = 1 as is_predicted_with_line
+    from player_systems
+    group by 1, 2
 
 ),
 
 missing_players as (
 
     select
-        props.game_date,
+        game_date,
         count(*) as players_with_line,
-        count(case when players_predicted.player_lookup is null then 1 end) as players_without_prediction
-    from props
-    left join players_predicted
-        on props.game_id = players_predicted.game_id
-        and props.player_lookup = players_predicted.player_lookup
+        count(case when not is_predicted_with_line then 1 end) as players_without_prediction
+    from players
+    where has_line
     group by 1
 
 ),
@@ -88,8 +77,9 @@ confidence as (
         {{ pipemon_percentile('confidence_score', 0.1) }} as confidence_p10,
         {{ pipemon_percentile('confidence_score', 0.5) }} as confidence_p50,
         {{ pipemon_percentile('confidence_score', 0.9) }} as confidence_p90,
-        avg(case when recommendation = 'PASS' then 1.0 else 0.0 end) as pass_share
-    from predictions
+        avg(case when is_pass then 1.0 else 0.0 end) as pass_share
+    from player_systems
+    where is_predicted_with_line
     group by 1
 
 ),
@@ -99,7 +89,14 @@ feature_quality as (
     select
         game_date,
         count(*) as feature_rows,
-        avg(case when feature_count >= {{ var('feature_count_expected') }} then 1.0 else 0.0 end) as feature_complete_share,
+        avg(
+            case
+                {%- for version, count in var('feature_count_expected').items() %}
+                when feature_version = '{{ version }}' then case when feature_count >= {{ count }} then 1.0 else 0.0 end
+                {%- endfor %}
+                else case when is_early_season then 0.0 else 1.0 end
+            end
+        ) as feature_complete_share,
         avg(feature_quality_score) as feature_quality_avg,
         max(created_at) as features_created_at
     from features

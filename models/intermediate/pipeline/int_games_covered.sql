@@ -1,11 +1,16 @@
--- One row per scheduled game: is it final, and did box scores, prop lines, features and
--- predictions arrive for it? A game that is not final yet is never "missing" box scores.
+-- One row per scheduled game (game key = ET date, away, home): is it final, and did box scores,
+-- prop lines, features and predictions arrive for it? A game that is not final yet is never
+-- "missing" box scores; a postponed game expects nothing. Tables that carry the schedule's
+-- 10-digit id (box scores of 2025-12-28..30, same-day features and predictions) are matched on
+-- (game_id, game_date), the others on the game key; props carry no game at all and are placed by
+-- the player's team.
 with
 
 games as (
 
     select * from {{ ref('stg_raw__games') }}
     where season_type in ('regular_season', 'play_in', 'playoffs')
+        and not is_postponed
 
 ),
 
@@ -16,13 +21,45 @@ phase_days as (
 
 ),
 
+box_score_rows as (
+
+    select * from {{ ref('stg_analytics__player_game_summaries') }}
+
+),
+
+feature_rows as (
+
+    select * from {{ ref('stg_predictions__ml_features') }}
+
+),
+
+prediction_rows as (
+
+    select * from {{ ref('stg_predictions__player_prop_predictions') }}
+    where is_active
+
+),
+
+prop_rows as (
+
+    select distinct
+        game_date,
+        player_team,
+        player_lookup
+    from {{ ref('stg_raw__player_points_props') }}
+
+),
+
 box_scores as (
 
     select
-        game_id,
+        games.game_key,
         count(*) as box_score_players,
-        count(case when is_fallback_source then 1 end) as fallback_players
-    from {{ ref('stg_analytics__player_game_summaries') }}
+        count(case when box_score_rows.is_fallback_source then 1 end) as fallback_players
+    from games
+    inner join box_score_rows
+        on games.game_date = box_score_rows.game_date
+        and (games.game_key = box_score_rows.game_key or games.game_id = box_score_rows.game_id)
     group by 1
 
 ),
@@ -30,9 +67,12 @@ box_scores as (
 props as (
 
     select
-        game_id,
-        count(distinct player_lookup) as players_with_line
-    from {{ ref('stg_raw__player_points_props') }}
+        games.game_key,
+        count(distinct prop_rows.player_lookup) as players_with_line
+    from games
+    inner join prop_rows
+        on games.game_date = prop_rows.game_date
+        and (games.home_team_tricode = prop_rows.player_team or games.away_team_tricode = prop_rows.player_team)
     group by 1
 
 ),
@@ -40,9 +80,12 @@ props as (
 features as (
 
     select
-        game_id,
+        games.game_key,
         count(*) as feature_rows
-    from {{ ref('stg_predictions__ml_features') }}
+    from games
+    inner join feature_rows
+        on games.game_date = feature_rows.game_date
+        and (games.game_key = feature_rows.game_key or games.game_id = feature_rows.game_id)
     group by 1
 
 ),
@@ -50,11 +93,13 @@ features as (
 predictions as (
 
     select
-        game_id,
-        count(distinct player_lookup) as players_predicted,
+        games.game_key,
+        count(distinct case when prediction_rows.has_prop_line then prediction_rows.player_lookup end) as players_predicted,
         count(*) as predictions
-    from {{ ref('stg_predictions__player_prop_predictions') }}
-    where is_active
+    from games
+    inner join prediction_rows
+        on games.game_date = prediction_rows.game_date
+        and (games.game_key = prediction_rows.game_key or games.game_id = prediction_rows.game_id)
     group by 1
 
 ),
@@ -62,6 +107,7 @@ predictions as (
 joined as (
 
     select
+        games.game_key,
         games.game_id,
         games.home_team_tricode,
         games.away_team_tricode,
@@ -75,19 +121,18 @@ joined as (
         games.is_final,
         games.is_final and coalesce(phase_days.is_due, false) as is_box_score_due,
         games.game_date,
-        games.tip_off_date_et,
         games.tip_off_at
     from games
     left join phase_days
         on games.game_date = phase_days.data_date
     left join box_scores
-        on games.game_id = box_scores.game_id
+        on games.game_key = box_scores.game_key
     left join props
-        on games.game_id = props.game_id
+        on games.game_key = props.game_key
     left join features
-        on games.game_id = features.game_id
+        on games.game_key = features.game_key
     left join predictions
-        on games.game_id = predictions.game_id
+        on games.game_key = predictions.game_key
 
 ),
 

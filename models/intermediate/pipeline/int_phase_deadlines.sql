@@ -19,13 +19,22 @@ phase_days as (
         concat(cast(calendar.calendar_date as {{ dbt.type_string() }}), ':', deadlines.phase) as phase_day_id,
         deadlines.phase,
         deadlines.phase_label,
-        deadlines.firestore_collection,
+        deadlines.completion_source,
+        deadlines.schedule_note,
         cast(deadlines.phase_number as {{ dbt.type_bigint() }}) as phase_number,
         calendar.games_scheduled,
         calendar.is_game_day,
         calendar.is_bootstrap,
         calendar.is_bootstrap and deadlines.phase in ('phase4', 'phase5') as is_relaxed,
         calendar.is_judged,
+        -- where the phase's completion is read from on this date: the orchestrator's Firestore
+        -- state while it existed (the phase-2 orchestrator was deleted 2026-02-11), else run history
+        case
+            when deadlines.completion_source = 'firestore'
+                and calendar.calendar_date > deadlines.firestore_valid_to
+                then 'run_history'
+            else deadlines.completion_source
+        end as completion_source_on_date,
         calendar.calendar_date as data_date,
         {{ pipemon_local_to_utc('calendar.calendar_date', 'deadlines.deadline_time_et', 'deadlines.deadline_day_offset') }} as deadline_at
     from calendar

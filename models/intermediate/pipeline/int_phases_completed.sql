@@ -1,5 +1,10 @@
--- One row per game date and phase: processors expected vs completed (Firestore state), triggered
--- or not, when, and against the phase's deadline. Phase 1 is the morning schedule scrape.
+-- One row per game date and phase: completion keys expected vs completed, triggered or not, when,
+-- and against the phase's deadline. Each phase is read from where the pipeline really records it:
+-- phase 1 from the morning schedule scrape; phases 2-4 from the orchestrator's completion document
+-- (the probe's Firestore snapshot, else the BigQuery copy written since 2026-01-23; phase 2's
+-- `_triggered` fires after any `phase2_trigger_min_keys` keys, phases 3-4 after all); phase 2
+-- after its orchestrator was deleted (2026-02-11) from run history; phase 5, which has no
+-- document, from the predictions of every system live that day.
 with
 
 phase_days as (
@@ -11,8 +16,13 @@ phase_days as (
 
 documents as (
 
-    select * from {{ ref('stg_firestore__phase_completions') }}
-    where not is_deleted
+    select * from {{ ref('stg_orchestration__firestore_phase_documents') }}
+
+),
+
+completions as (
+
+    select * from {{ ref('stg_orchestration__phase_completions') }}
 
 ),
 
@@ -23,35 +33,106 @@ registry as (
 
 ),
 
+outcomes as (
+
+    select * from {{ ref('int_processor_outcomes_resolved') }}
+
+),
+
+systems as (
+
+    select * from {{ ref('int_prediction_systems_covered') }}
+
+),
+
 scraper_runs as (
 
     select * from {{ ref('fct_scraper_executions') }}
 
 ),
 
-expected_per_phase as (
-
-    select
-        phase,
-        count(*) as processors_expected
-    from registry
-    group by 1
-
-),
-
-missing_per_document as (
+expected_keys as (
 
     select
         phase_days.phase_day_id,
-        string_agg(registry.processor_name, ', ' order by registry.processor_name) as processors_missing
+        phase_days.phase,
+        phase_days.data_date,
+        registry.processor_name,
+        registry.is_completion_key
     from phase_days
     inner join registry
         on phase_days.phase = registry.phase
+        and phase_days.data_date >= coalesce(registry.valid_from, phase_days.data_date)
+        and phase_days.data_date <= coalesce(registry.valid_to, phase_days.data_date)
+
+),
+
+copied_keys as (
+
+    select
+        phase,
+        data_date,
+        completion_key,
+        completed_at,
+        row_number() over (partition by phase, data_date order by completed_at, completion_key) as completion_rank
+    from completions
+
+),
+
+copied as (
+
+    select
+        phase,
+        data_date,
+        count(*) as completed_count,
+        max(case when completion_rank = {{ var('phase2_trigger_min_keys') }} then completed_at end) as nth_completed_at,
+        max(completed_at) as last_completed_at
+    from copied_keys
+    group by 1, 2
+
+),
+
+key_state as (
+
+    select
+        expected_keys.phase_day_id,
+        expected_keys.processor_name,
+        expected_keys.is_completion_key,
+        case
+            when documents.document_data is not null
+                then strpos(replace(documents.document_data, ' ', ''), concat('"', expected_keys.processor_name, '":{')) > 0
+            else copied_keys.completion_key is not null
+        end as is_key_written,
+        outcomes.final_status in ('success', 'partial') as is_run_finished,
+        outcomes.last_completed_at as run_completed_at
+    from expected_keys
     left join documents
-        on phase_days.phase = documents.phase
-        and phase_days.data_date = documents.data_date
-    where documents.document_data is null
-        or strpos(replace(documents.document_data, ' ', ''), concat('"', registry.processor_name, '":{')) = 0
+        on expected_keys.phase = documents.phase
+        and expected_keys.data_date = documents.data_date
+    left join copied_keys
+        on expected_keys.phase = copied_keys.phase
+        and expected_keys.data_date = copied_keys.data_date
+        and expected_keys.processor_name = copied_keys.completion_key
+    left join outcomes
+        on expected_keys.processor_name = outcomes.processor_name
+        and expected_keys.data_date = outcomes.data_date
+
+),
+
+keys_per_phase_day as (
+
+    select
+        phase_day_id,
+        count(case when is_completion_key then 1 end) as completion_keys_expected,
+        count(case when is_completion_key and is_key_written then 1 end) as completion_keys_written,
+        count(*) as processors_expected,
+        count(case when is_run_finished then 1 end) as processors_finished,
+        max(run_completed_at) as last_run_completed_at,
+        string_agg(case when is_completion_key and not is_key_written then processor_name end, ', ' order by processor_name)
+            as keys_missing,
+        string_agg(case when not coalesce(is_run_finished, false) then processor_name end, ', ' order by processor_name)
+            as runs_missing
+    from key_state
     group by 1
 
 ),
@@ -68,59 +149,127 @@ schedule_scrapes as (
 
 ),
 
+predictions_done as (
+
+    select
+        game_date as data_date,
+        count(*) as systems_expected,
+        count(case when not is_system_missing then 1 end) as systems_complete,
+        max(last_prediction_at) as last_prediction_at,
+        string_agg(case when is_system_missing then system_id end, ', ' order by system_id) as systems_missing
+    from systems
+    group by 1
+
+),
+
 joined as (
 
     select
         phase_days.phase_day_id,
         phase_days.phase,
         phase_days.phase_label,
-        missing_per_document.processors_missing,
+        phase_days.completion_source_on_date as completion_source,
+        case phase_days.completion_source_on_date
+            when 'firestore' then
+                case when phase_days.phase = 'phase2' then null else keys_per_phase_day.keys_missing end
+            when 'run_history' then keys_per_phase_day.runs_missing
+            when 'predictions' then predictions_done.systems_missing
+        end as processors_missing,
         phase_days.phase_number,
-        coalesce(expected_per_phase.processors_expected, 1) as processors_expected,
-        case
-            when phase_days.phase = 'phase1' then case when schedule_scrapes.completed_at is null then 0 else 1 end
-            else coalesce(documents.completed_count, 0)
+        case phase_days.completion_source_on_date
+            when 'scraper_log' then 1
+            when 'firestore' then
+                case
+                    when phase_days.phase = 'phase2' then {{ var('phase2_trigger_min_keys') }}
+                    else keys_per_phase_day.completion_keys_expected
+                end
+            when 'run_history' then keys_per_phase_day.processors_expected
+            when 'predictions' then coalesce(predictions_done.systems_expected, 0)
+        end as processors_expected,
+        case phase_days.completion_source_on_date
+            when 'scraper_log' then case when schedule_scrapes.completed_at is null then 0 else 1 end
+            when 'firestore' then coalesce(documents.completed_count, copied.completed_count, 0)
+            when 'run_history' then coalesce(keys_per_phase_day.processors_finished, 0)
+            when 'predictions' then coalesce(predictions_done.systems_complete, 0)
         end as processors_completed,
-        case
-            when phase_days.phase = 'phase1' then schedule_scrapes.completed_at is not null
-            else coalesce(documents.is_triggered, false)
-        end as is_triggered,
+        documents.phase_document_id is not null or copied.phase is not null as has_completion_document,
         phase_days.is_due,
         phase_days.is_relaxed,
         phase_days.is_bootstrap,
+        -- the scraper log keeps 90 days: older phase-1 dates cannot be judged any more
+        phase_days.phase = 'phase1'
+        and phase_days.data_date < {{ pipemon_date_add(pipemon_as_of_date(), -(var('scraper_log_retention_days') | int)) }}
+            as is_expired,
         phase_days.data_date,
         phase_days.deadline_at,
-        case
-            when phase_days.phase = 'phase1' then schedule_scrapes.completed_at
-            else documents.triggered_at
+        case phase_days.completion_source_on_date
+            when 'scraper_log' then schedule_scrapes.completed_at
+            when 'firestore' then
+                case
+                    when documents.phase_document_id is not null
+                        then case when documents.is_triggered then coalesce(documents.triggered_at, documents.last_changed_at) end
+                    when phase_days.phase = 'phase2' then copied.nth_completed_at
+                    when copied.completed_count >= keys_per_phase_day.completion_keys_expected then copied.last_completed_at
+                end
+            when 'run_history' then
+                case
+                    when keys_per_phase_day.processors_finished = keys_per_phase_day.processors_expected
+                        then keys_per_phase_day.last_run_completed_at
+                end
+            when 'predictions' then
+                case
+                    when predictions_done.systems_complete = predictions_done.systems_expected
+                        then predictions_done.last_prediction_at
+                end
         end as completed_at
     from phase_days
     left join documents
         on phase_days.phase = documents.phase
         and phase_days.data_date = documents.data_date
-    left join expected_per_phase
-        on phase_days.phase = expected_per_phase.phase
-    left join missing_per_document
-        on phase_days.phase_day_id = missing_per_document.phase_day_id
+    left join copied
+        on phase_days.phase = copied.phase
+        and phase_days.data_date = copied.data_date
+    left join keys_per_phase_day
+        on phase_days.phase_day_id = keys_per_phase_day.phase_day_id
     left join schedule_scrapes
         on phase_days.phase = 'phase1'
         and phase_days.data_date = schedule_scrapes.data_date
+    left join predictions_done
+        on phase_days.phase = 'phase5'
+        and phase_days.data_date = predictions_done.data_date
 
 ),
 
 flagged as (
 
     select
-        joined.*,
+        joined.phase_day_id,
+        joined.phase,
+        joined.phase_label,
+        joined.completion_source,
+        joined.processors_missing,
+        joined.phase_number,
+        joined.processors_expected,
+        joined.processors_completed,
         case
             when joined.completed_at is not null
                 then {{ dbt.datediff('joined.deadline_at', 'joined.completed_at', 'minute') }}
         end as minutes_after_deadline,
+        joined.completed_at is not null as is_triggered,
+        joined.has_completion_document,
+        joined.is_due,
+        joined.is_relaxed or joined.is_expired as is_relaxed,
+        joined.is_bootstrap,
         joined.completed_at > joined.deadline_at as is_late,
-        joined.is_due and joined.completed_at is null and not joined.is_relaxed as is_not_triggered,
+        joined.is_due and joined.completed_at is null and not joined.is_relaxed and not joined.is_expired
+            as is_not_triggered,
+        joined.data_date,
+        joined.deadline_at,
+        joined.completed_at,
         case
             when joined.completed_at is not null and joined.completed_at <= joined.deadline_at then 'on_time'
             when joined.completed_at is not null then 'late'
+            when joined.is_expired then 'expired'
             when joined.is_relaxed then 'bootstrap'
             when joined.is_due then 'not_triggered'
             else 'pending'

@@ -1,5 +1,5 @@
--- One row per game date and prediction system: of the players with a points line, how many the
--- system predicted.
+-- One row per game date and prediction system live that day: of the players with a points line,
+-- how many the system predicted. Which systems are expected comes from the registry's dates.
 with
 
 calendar as (
@@ -16,13 +16,9 @@ systems as (
 
 ),
 
-props as (
+player_systems as (
 
-    select
-        game_date,
-        count(distinct concat(game_id, ':', player_lookup)) as players_with_line
-    from {{ ref('stg_raw__player_points_props') }}
-    group by 1
+    select * from {{ ref('int_player_lines_predicted') }}
 
 ),
 
@@ -31,11 +27,11 @@ predicted as (
     select
         game_date,
         system_id,
-        count(distinct concat(game_id, ':', player_lookup)) as players_predicted,
-        count(*) as predictions,
-        max(created_at) as last_prediction_at
-    from {{ ref('stg_predictions__player_prop_predictions') }}
-    where is_active
+        count(case when has_line then 1 end) as players_with_line,
+        count(case when has_line and is_predicted_with_line then 1 end) as players_predicted,
+        cast(sum(prediction_rows) as {{ dbt.type_bigint() }}) as predictions,
+        max(last_predicted_at) as last_prediction_at
+    from player_systems
     group by 1, 2
 
 ),
@@ -46,18 +42,18 @@ joined as (
         concat(cast(calendar.data_date as {{ dbt.type_string() }}), ':', systems.system_id) as system_day_id,
         systems.system_id,
         systems.owner,
-        coalesce(props.players_with_line, 0) as players_with_line,
+        coalesce(predicted.players_with_line, 0) as players_with_line,
         coalesce(predicted.players_predicted, 0) as players_predicted,
         coalesce(predicted.predictions, 0) as predictions,
-        coalesce(predicted.players_predicted, 0) * 1.0 / nullif(props.players_with_line, 0) as coverage,
+        coalesce(predicted.players_predicted, 0) * 1.0 / nullif(predicted.players_with_line, 0) as coverage,
         calendar.is_due,
         calendar.is_relaxed,
         calendar.data_date as game_date,
         predicted.last_prediction_at
     from calendar
-    cross join systems
-    left join props
-        on calendar.data_date = props.game_date
+    inner join systems
+        on calendar.data_date >= coalesce(systems.valid_from, calendar.data_date)
+        and calendar.data_date <= coalesce(systems.valid_to, calendar.data_date)
     left join predicted
         on calendar.data_date = predicted.game_date
         and systems.system_id = predicted.system_id

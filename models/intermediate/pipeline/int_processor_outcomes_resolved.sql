@@ -1,5 +1,8 @@
 -- One row per processor and data date that was expected or ran: how it ended, why, and whether
 -- it wrote run history. Answers "did every processor run, and what failed and why?".
+-- The execution log (a planned table) is the record where it has rows for the processor and date;
+-- otherwise the run history is, mapped to the registry by class name. MLB processors share the run
+-- history and are left out by rule (`sport`); a processor is expected only on the dates it was live.
 with
 
 registry as (
@@ -23,7 +26,13 @@ executions as (
 
 run_history as (
 
-    select * from {{ ref('stg_reference__processor_runs') }}
+    select
+        runs.*,
+        registry.processor_name
+    from {{ ref('stg_reference__processor_runs') }} as runs
+    inner join registry
+        on runs.processor_class_name = registry.run_history_class
+    where runs.sport = 'nba'
 
 ),
 
@@ -38,10 +47,12 @@ expected as (
     where registry.is_expected_every_game_day
         and phase_days.is_game_day
         and not phase_days.is_relaxed
+        and phase_days.data_date >= coalesce(registry.valid_from, phase_days.data_date)
+        and phase_days.data_date <= coalesce(registry.valid_to, phase_days.data_date)
 
 ),
 
-attempts as (
+logged_attempts as (
 
     select
         processor_name,
@@ -49,6 +60,7 @@ attempts as (
         count(*) as attempts,
         max(deliveries_of_message) as max_deliveries,
         count(case when is_failure then 1 end) as failed_attempts,
+        0 as stuck_runs,
         min(triggered_at) as first_triggered_at,
         max(completed_at) as last_completed_at
     from executions
@@ -56,16 +68,38 @@ attempts as (
 
 ),
 
-last_attempt as (
+logged_last as (
 
     {{ pipemon_deduplicate('executions', 'processor_name, data_date', 'triggered_at desc, execution_id desc') }}
+
+),
+
+history_attempts as (
+
+    select
+        processor_name,
+        data_date,
+        count(*) as attempts,
+        1 as max_deliveries,
+        count(case when is_failure then 1 end) as failed_attempts,
+        count(case when is_stuck or is_cleanup_rewrite then 1 end) as stuck_runs,
+        min(started_at) as first_triggered_at,
+        max(case when is_finished then processed_at end) as last_completed_at
+    from run_history
+    group by 1, 2
+
+),
+
+history_last as (
+
+    {{ pipemon_deduplicate('run_history', 'processor_name, data_date', 'started_at desc, run_id desc') }}
 
 ),
 
 runs as (
 
     select
-        processor_class_name,
+        processor_name,
         data_date,
         count(*) as run_history_runs
     from run_history
@@ -83,7 +117,12 @@ keys as (
     select
         processor_name,
         data_date
-    from attempts
+    from logged_attempts
+    union distinct
+    select
+        processor_name,
+        data_date
+    from history_attempts
 
 ),
 
@@ -92,41 +131,55 @@ outcomes as (
     select
         concat(keys.processor_name, ':', cast(keys.data_date as {{ dbt.type_string() }})) as processor_day_id,
         keys.processor_name,
-        coalesce(registry.phase, last_attempt.phase) as phase,
+        coalesce(registry.phase, logged_last.phase) as phase,
         registry.run_history_class,
         registry.owner,
-        last_attempt.status as final_status,
-        last_attempt.error_type as last_error_type,
-        last_attempt.error_message as last_error_message,
-        last_attempt.failed_dependency_tables,
-        coalesce(attempts.attempts, 0) as attempts,
-        coalesce(attempts.failed_attempts, 0) as failed_attempts,
-        coalesce(attempts.max_deliveries, 0) as max_deliveries,
+        case when logged_attempts.processor_name is not null then 'execution_log' when history_attempts.processor_name is not null then 'run_history' end
+            as outcome_source,
+        case
+            when logged_attempts.processor_name is not null then logged_last.status
+            when history_last.is_stuck or history_last.is_cleanup_rewrite then 'stuck'
+            when history_last.is_failure then 'failed'
+            else history_last.status
+        end as final_status,
+        coalesce(logged_last.error_type, history_last.error_type) as last_error_type,
+        coalesce(logged_last.error_message, history_last.first_error_message) as last_error_message,
+        logged_last.failed_dependency_tables,
+        coalesce(logged_attempts.attempts, history_attempts.attempts, 0) as attempts,
+        coalesce(logged_attempts.failed_attempts, history_attempts.failed_attempts, 0) as failed_attempts,
+        coalesce(logged_attempts.max_deliveries, history_attempts.max_deliveries, 0) as max_deliveries,
+        coalesce(history_attempts.stuck_runs, 0) as stuck_runs,
         coalesce(runs.run_history_runs, 0) as run_history_runs,
         expected.processor_name is not null as is_expected,
         coalesce(phase_days.is_due, false) as is_due,
         coalesce(registry.writes_run_history, false) as writes_run_history,
         registry.processor_name is not null as is_registered,
         keys.data_date,
-        attempts.first_triggered_at,
-        attempts.last_completed_at
+        coalesce(logged_attempts.first_triggered_at, history_attempts.first_triggered_at) as first_triggered_at,
+        coalesce(logged_attempts.last_completed_at, history_attempts.last_completed_at) as last_completed_at
     from keys
     left join registry
         on keys.processor_name = registry.processor_name
     left join expected
         on keys.processor_name = expected.processor_name
         and keys.data_date = expected.data_date
-    left join attempts
-        on keys.processor_name = attempts.processor_name
-        and keys.data_date = attempts.data_date
-    left join last_attempt
-        on keys.processor_name = last_attempt.processor_name
-        and keys.data_date = last_attempt.data_date
+    left join logged_attempts
+        on keys.processor_name = logged_attempts.processor_name
+        and keys.data_date = logged_attempts.data_date
+    left join logged_last
+        on keys.processor_name = logged_last.processor_name
+        and keys.data_date = logged_last.data_date
+    left join history_attempts
+        on keys.processor_name = history_attempts.processor_name
+        and keys.data_date = history_attempts.data_date
+    left join history_last
+        on keys.processor_name = history_last.processor_name
+        and keys.data_date = history_last.data_date
     left join phase_days
         on registry.phase = phase_days.phase
         and keys.data_date = phase_days.data_date
     left join runs
-        on registry.run_history_class = runs.processor_class_name
+        on keys.processor_name = runs.processor_name
         and keys.data_date = runs.data_date
 
 ),
@@ -136,8 +189,9 @@ flagged as (
     select
         outcomes.*,
         outcomes.final_status = 'failed' as is_failed,
+        outcomes.final_status = 'stuck' as is_stuck,
         outcomes.is_expected and outcomes.is_due and outcomes.attempts = 0 as is_missing,
-        outcomes.writes_run_history and outcomes.attempts > 0 and outcomes.run_history_runs = 0
+        outcomes.writes_run_history and outcomes.outcome_source = 'execution_log' and outcomes.run_history_runs = 0
             as is_missing_run_history
     from outcomes
 

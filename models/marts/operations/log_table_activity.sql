@@ -21,25 +21,24 @@ calendar as (
 
 ),
 
+{#- (source, table, staging model, timestamp column) of each log table watched for silence -#}
+{%- set log_tables = [
+    ('orchestration', 'scraper_execution_log', 'stg_orchestration__scraper_executions', 'triggered_at'),
+    ('orchestration', 'processor_execution_log', 'stg_orchestration__processor_executions', 'triggered_at'),
+    ('orchestration', 'dependency_check_log', 'stg_orchestration__dependency_checks', 'checked_at'),
+    ('reference', 'processor_run_history', 'stg_reference__processor_runs', 'started_at'),
+    ('orchestration', 'service_health_checks', 'stg_orchestration__service_health_checks', 'checked_at'),
+] %}
 last_rows as (
 
-    select '{{ var("orchestration_dataset") }}.scraper_execution_log' as source_table, max(triggered_at) as last_row_at
-    from {{ ref('stg_orchestration__scraper_executions') }}
-    union all
-    select '{{ var("orchestration_dataset") }}.processor_execution_log' as source_table, max(triggered_at) as last_row_at
-    from {{ ref('stg_orchestration__processor_executions') }}
-    union all
-    select '{{ var("orchestration_dataset") }}.dependency_check_log' as source_table, max(checked_at) as last_row_at
-    from {{ ref('stg_orchestration__dependency_checks') }}
-    union all
-    select '{{ var("reference_dataset") }}.processor_run_history' as source_table, max(started_at) as last_row_at
-    from {{ ref('stg_reference__processor_runs') }}
-    union all
-    select '{{ var("firestore_dataset") }}.phase_completion_raw_changelog' as source_table, max(last_changed_at) as last_row_at
-    from {{ ref('stg_firestore__phase_completions') }}
-    union all
-    select '{{ var("orchestration_dataset") }}.service_health_checks' as source_table, max(checked_at) as last_row_at
-    from {{ ref('stg_orchestration__service_health_checks') }}
+    {%- for source_name, table_name, staged, column in log_tables %}
+    select
+        '{{ source_name }}.{{ table_name }}' as source_key,
+        '{{ var(source_name ~ "_dataset") }}.{{ table_name }}' as source_table,
+        max({{ column }}) as last_row_at
+    from {{ ref(staged) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
@@ -54,7 +53,7 @@ as_of_rows as (
         last_rows.last_row_at
     from last_rows
     inner join expectations
-        on last_rows.source_table = expectations.source_table
+        on last_rows.source_key = expectations.source_table
     where last_rows.last_row_at is not null
 
 ),

@@ -33,26 +33,26 @@ quality as (
 
 ),
 
-predictions as (
+player_systems as (
 
-    select * from {{ ref('stg_predictions__player_prop_predictions') }}
-    where is_active
+    select * from {{ ref('int_player_lines_predicted') }}
+    where has_line
 
 ),
 
 fully_predicted as (
 
+    -- players with a line predicted by every system live that day
     select
         game_date,
         count(*) as players_predicted_all_systems
     from (
         select
             game_date,
-            game_id,
             player_lookup
-        from predictions
-        group by 1, 2, 3
-        having count(distinct system_id) >= {{ var('prediction_systems_expected') }}
+        from player_systems
+        group by 1, 2
+        having count(case when not is_predicted_with_line then 1 end) = 0
     ) as complete_players
     group by 1
 
@@ -94,6 +94,7 @@ system_totals as (
 
     select
         game_date,
+        count(*) as systems_expected,
         count(case when is_system_missing then 1 end) as systems_missing
     from systems
     group by 1
@@ -114,6 +115,7 @@ joined as (
         coalesce(fully_predicted.players_predicted_all_systems, 0) * 1.0 / nullif(quality.players_with_line, 0)
             as prediction_coverage,
         coalesce(quality.feature_rows, 0) as feature_rows,
+        coalesce(system_totals.systems_expected, 0) as systems_expected,
         coalesce(system_totals.systems_missing, 0) as systems_missing,
         coalesce(quality.missing_player_rate, 0) as missing_player_rate,
         coalesce(phase_pivot.phases_due, 0) as phases_due,
@@ -155,7 +157,7 @@ statused as (
                 (joined.is_results_due and joined.games_final > 0 and joined.games_with_box_scores = 0)
                 or (
                     joined.is_predictions_due and not joined.is_bootstrap and joined.players_with_line > 0
-                    and joined.players_predicted_all_systems = 0 and joined.systems_missing >= {{ var('prediction_systems_expected') }}
+                    and joined.players_predicted_all_systems = 0 and joined.systems_missing >= joined.systems_expected
                 )
                 then 'INCOMPLETE'
             when

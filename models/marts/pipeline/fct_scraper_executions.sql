@@ -8,7 +8,8 @@
         on_schema_change='append_new_columns',
     )
 }}
--- One row per phase-1 scraper execution after dedupe.
+-- One row per phase-1 scraper execution after dedupe, named as the scraper registry names it (the
+-- log carries the snake-cased class name: registry column `log_name`).
 with
 
 executions as (
@@ -30,7 +31,8 @@ joined as (
 
     select
         executions.execution_id,
-        executions.scraper_name,
+        coalesce(registry.scraper_name, executions.scraper_log_name) as scraper_name,
+        executions.scraper_log_name,
         executions.workflow,
         executions.status,
         executions.trigger_source,
@@ -44,6 +46,7 @@ joined as (
         executions.is_failure,
         executions.is_no_data,
         executions.is_recovery,
+        executions.is_partial,
         registry.scraper_name is not null as is_registered,
         executions.game_date,
         executions.execution_date,
@@ -51,7 +54,7 @@ joined as (
         executions.completed_at
     from executions
     left join registry
-        on executions.scraper_name = registry.scraper_name
+        on executions.scraper_log_name = registry.log_name
 
 )
 

@@ -4,6 +4,7 @@ with
 source as (
 
     select * from {{ source('analytics', 'player_game_summary') }}
+    where game_date >= {{ pipemon_source_start_date() }}
 
 ),
 

@@ -3,7 +3,8 @@ with
 
 source as (
 
-    select * from {{ source('orchestration', 'pubsub_dead_letters') }}
+    select * from {{ pipemon_source('orchestration', 'pubsub_dead_letters') }}
+    where publish_time >= cast({{ pipemon_source_start_date() }} as {{ dbt.type_timestamp() }})
 
 ),
 

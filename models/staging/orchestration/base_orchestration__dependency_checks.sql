@@ -3,7 +3,8 @@ with
 
 source as (
 
-    select * from {{ source('orchestration', 'dependency_check_log') }}
+    select * from {{ pipemon_source('orchestration', 'dependency_check_log') }}
+    where check_time >= cast({{ pipemon_source_start_date() }} as {{ dbt.type_timestamp() }})
 
 ),
 

@@ -3,7 +3,8 @@ with
 
 source as (
 
-    select * from {{ source('orchestration', 'processor_execution_log') }}
+    select * from {{ pipemon_source('orchestration', 'processor_execution_log') }}
+    where triggered_at >= cast({{ pipemon_source_start_date() }} as {{ dbt.type_timestamp() }})
 
 ),
 

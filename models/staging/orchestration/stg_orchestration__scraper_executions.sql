@@ -17,7 +17,7 @@ renamed as (
 
     select
         execution_id,
-        scraper_name,
+        scraper_name as scraper_log_name,
         workflow,
         status,
         source as trigger_source,
@@ -33,6 +33,8 @@ renamed as (
         status = 'failed' as is_failure,
         status = 'no_data' as is_no_data,
         coalesce(recovery, false) as is_recovery,
+        status = 'partial' as is_partial,
+        game_date is null and opts_game_date is null as is_game_date_inferred,
         event_date as game_date,
         {{ pipemon_to_et_date('triggered_at') }} as execution_date,
         triggered_at,

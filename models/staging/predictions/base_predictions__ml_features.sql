@@ -4,6 +4,7 @@ with
 source as (
 
     select * from {{ source('predictions', 'ml_feature_store_v2') }}
+    where game_date >= {{ pipemon_source_start_date() }}
 
 ),
 
@@ -15,6 +16,7 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['game_id', 'game_date', 'player_lookup'],
+            accepted={'data_source': ['phase4', 'phase4_partial', 'phase3', 'mixed', 'early_season', 'unknown']},
             extra=[('feature_quality_score < 0 or feature_quality_score > 100', 'score_out_of_range')]
         ) }} as quarantine_reason
     from source

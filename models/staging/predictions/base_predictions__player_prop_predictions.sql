@@ -4,6 +4,7 @@ with
 source as (
 
     select * from {{ source('predictions', 'player_prop_predictions') }}
+    where game_date >= {{ pipemon_source_start_date() }}
 
 ),
 
@@ -15,7 +16,7 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['prediction_id', 'system_id', 'game_id', 'game_date', 'player_lookup'],
-            accepted={'recommendation': ['OVER', 'UNDER', 'PASS']},
+            accepted={'recommendation': ['OVER', 'UNDER', 'PASS', 'NO_LINE']},
             extra=[('confidence_score < 0 or confidence_score > 100', 'score_out_of_range')]
         ) }} as quarantine_reason
     from source

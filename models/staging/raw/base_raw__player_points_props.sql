@@ -1,9 +1,12 @@
--- Every prop-line row, each with the contract rule it breaks (if any).
+-- Every BettingPros prop row, each with the contract rule it breaks (if any). The table holds every
+-- market (only `points` is in scope) and a time series of snapshots with an over and an under row
+-- per line; it requires a filter on its `game_date` partition.
 with
 
 source as (
 
     select * from {{ source('raw', 'bettingpros_player_points_props') }}
+    where game_date >= {{ pipemon_source_start_date() }}
 
 ),
 
@@ -11,11 +14,19 @@ classified as (
 
     select
         source.*,
-        concat(coalesce(source.game_id, '?'), ':', coalesce(source.player_lookup, '?'), ':', coalesce(source.bookmaker, '?')) as row_key,
+        concat(
+            cast(source.game_date as {{ dbt.type_string() }}), ':',
+            coalesce(source.player_lookup, '?'), ':',
+            coalesce(source.bookmaker, '?')
+        ) as row_key,
         source.game_date as event_date,
+        case when lower(source.market_type) <> 'points' then 'other_market' end as scope_reason,
         {{ pipemon_quarantine_reason(
-            required=['game_id', 'game_date', 'player_lookup', 'bookmaker'],
-            extra=[('points_line < 0', 'negative_line')]
+            required=['game_date', 'player_lookup', 'bookmaker', 'market_type'],
+            extra=[
+                ("lower(market_type) = 'points' and points_line is null", 'null_key'),
+                ("lower(market_type) = 'points' and points_line < 0", 'negative_line'),
+            ]
         ) }} as quarantine_reason
     from source
 

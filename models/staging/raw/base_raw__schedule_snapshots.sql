@@ -1,9 +1,11 @@
--- Every schedule snapshot, each with the contract rule it breaks (if any).
+-- Every schedule row, each with the contract rule it breaks (if any). The table requires a filter
+-- on its `game_date` partition.
 with
 
 source as (
 
     select * from {{ source('raw', 'nbac_schedule') }}
+    where game_date >= {{ pipemon_source_start_date() }}
 
 ),
 
@@ -11,10 +13,10 @@ classified as (
 
     select
         source.*,
-        concat(coalesce(source.game_id, '?'), '@', coalesce(cast(source.processed_at as {{ dbt.type_string() }}), '?')) as row_key,
+        concat(coalesce(source.game_id, '?'), ':', coalesce(cast(source.game_date as {{ dbt.type_string() }}), '?')) as row_key,
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
-            required=['game_id', 'game_date', 'game_status', 'processed_at'],
+            required=['game_id', 'game_date', 'game_status', 'home_team_tricode', 'away_team_tricode'],
             extra=[('game_status not in (1, 2, 3)', 'unknown_status')]
         ) }} as quarantine_reason
     from source

@@ -1,0 +1,56 @@
+{#- A contract source table, or - when the table does not exist in this warehouse and the source
+    is declared `meta.optional` (a planned table the team has not deployed yet) - an empty, typed
+    stand-in with the contract's columns, so the build goes on and the monitor reports the table
+    as not logged yet (model `monitor_source_availability`).
+    Offline compiles (var `offline_compile`) cannot ask the warehouse and assume the table exists. -#}
+{% macro pipemon_source(source_name, table_name) %}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if pipemon_source_exists(source_name, table_name) -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set node = pipemon_source_node(source_name, table_name) -%}
+    {%- set columns = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- do columns.append('cast(null as ' ~ pipemon_contract_type(column.data_type) ~ ') as ' ~ adapter.quote(column.name)) -%}
+    {%- endfor -%}
+    {{ return('(select ' ~ (columns | join(', ')) ~ ' where 1 = 0)') }}
+{% endmacro %}
+
+
+{#- Whether a contract source table exists here. Non-optional sources always "exist" (a missing
+    one is a real error dbt reports). -#}
+{% macro pipemon_source_exists(source_name, table_name) %}
+    {%- if not execute or var('offline_compile', false) or var('offline_incremental', none) not in (none, '') -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set node = pipemon_source_node(source_name, table_name) -%}
+    {%- if not node.meta.get('optional') -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set found = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier) -%}
+    {{ return(found is not none) }}
+{% endmacro %}
+
+
+{% macro pipemon_source_node(source_name, table_name) %}
+    {%- for node in graph.sources.values() if node.source_name == source_name and node.name == table_name -%}
+        {{ return(node) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("no source " ~ source_name ~ "." ~ table_name ~ " is declared") }}
+{% endmacro %}
+
+
+{#- The first date staging reads from a date-partitioned source: var `source_start_date` when set,
+    otherwise `source_history_days` before as_of's ET date. Every read of a table with
+    `require_partition_filter` carries it, so BigQuery accepts the query and prunes partitions. -#}
+{% macro pipemon_source_start_date() -%}
+    {%- set start = var('source_start_date', '') -%}
+    {%- if start -%}
+        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', start | string) -%}
+            {{ exceptions.raise_compiler_error("var source_start_date must look like 'YYYY-MM-DD', got '" ~ start ~ "'") }}
+        {%- endif -%}
+        cast('{{ start }}' as date)
+    {%- else -%}
+        {{ pipemon_date_add(pipemon_as_of_date(), -(var('source_history_days') | int)) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,26 @@
+-- Every row of the BigQuery copy of the phase-completion state (since 2026-01-23), each with the
+-- contract rule it breaks (if any).
+with
+
+source as (
+
+    select * from {{ pipemon_source('orchestration', 'phase_completions') }}
+    where game_date >= {{ pipemon_source_start_date() }}
+
+),
+
+classified as (
+
+    select
+        source.*,
+        concat(coalesce(source.phase, '?'), ':', coalesce(cast(source.game_date as {{ dbt.type_string() }}), '?'), ':', coalesce(source.processor_name, '?')) as row_key,
+        source.game_date as event_date,
+        {{ pipemon_quarantine_reason(
+            required=['phase', 'game_date', 'processor_name', 'status', 'completed_at'],
+            accepted={'phase': ['phase2', 'phase3', 'phase4'], 'status': ['success', 'partial', 'failed']}
+        ) }} as quarantine_reason
+    from source
+
+)
+
+select * from classified
