@@ -4,8 +4,7 @@ with
 
 executions as (
 
-    select * from {{ ref('fct_processor_executions') }}
-    where not is_duplicate_delivery
+    select * from {{ ref('int_processor_runs_unified') }}
 
 ),
 
