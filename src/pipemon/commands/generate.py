@@ -59,6 +59,15 @@ def register(sub: Any) -> None:
         "--incidents", default="all", help="all, none, or a comma-separated list of kinds"
     )
     parser.add_argument(
+        "--logs",
+        default="planned",
+        help=(
+            "planned (default): the pipeline's tables plus the plan's new log tables "
+            "(processor_execution_log, dependency_check_log, pubsub_dead_letters); existing: only "
+            "what the pipeline writes today (the plan's tables are not created, and dropped if present)"
+        ),
+    )
+    parser.add_argument(
         "--truth",
         type=Path,
         help="where to write the ground truth JSON (default: next to the warehouse)",
@@ -68,12 +77,17 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipemon.generator import SEASON_END, generate, parse_kinds
+    from pipemon.generator import SEASON_END, generate, parse_kinds, parse_logs
 
     try:
         parse_kinds(args.incidents)
     except ValueError as exc:
         print(f"pipemon generate: --incidents: {exc}", file=sys.stderr)
+        return 2
+    try:
+        parse_logs(args.logs)
+    except ValueError as exc:
+        print(f"pipemon generate: --logs: {exc}", file=sys.stderr)
         return 2
     warehouse = (args.warehouse or project.duckdb_path()).resolve()
     end = args.start + timedelta(days=args.days - 1) if args.days else SEASON_END
@@ -90,10 +104,11 @@ def run(args: argparse.Namespace) -> int:
 
     result = generate(
         warehouse, args.start, end, seed=args.seed, scale=args.scale,
-        incidents=args.incidents, truth_path=args.truth, progress=progress,
+        incidents=args.incidents, truth_path=args.truth, progress=progress, logs=args.logs,
     )  # fmt: skip
     total = sum(result.row_counts.values())
-    print(f"generated {args.start} .. {end} (seed {args.seed}, scale {args.scale}): "
+    print(f"generated {args.start} .. {end} (seed {args.seed}, scale {args.scale}, "
+          f"logs {result.logs}): "
           f"{total:,} rows in {result.seconds:.1f} s")  # fmt: skip
     for table, count in sorted(result.row_counts.items()):
         print(f"  {table:<52} {count:>9,}")

@@ -14,11 +14,20 @@ import pyarrow as pa
 
 from pipemon import project
 from pipemon.generator.build import SeasonBuilder
-from pipemon.generator.contract import load_contract
+from pipemon.generator.contract import ContractTable, default_vars, load_contract
+from pipemon.generator.core import LOG_MODES, parse_logs
 from pipemon.generator.incidents import parse_kinds
 from pipemon.generator.season import SEASON_END, SEASON_START
 
-__all__ = ["GenerationResult", "generate", "SEASON_START", "SEASON_END", "parse_kinds"]
+__all__ = [
+    "GenerationResult",
+    "LOG_MODES",
+    "generate",
+    "SEASON_START",
+    "SEASON_END",
+    "parse_kinds",
+    "parse_logs",
+]
 
 
 @dataclass
@@ -30,16 +39,21 @@ class GenerationResult:
     skipped_kinds: list[str]
     seconds: float
     as_of: str
+    logs: str = "planned"
 
 
-def ensure_contract_tables(warehouse: Path) -> None:
-    """Creates the contract tables through the project's own macro (the one DDL definition)."""
+def ensure_contract_tables(warehouse: Path, *, include_planned: bool = True) -> None:
+    """Creates the contract tables through the project's own macro (the one DDL definition);
+    without the plan's new tables when `include_planned` is false."""
     import os
 
     from pipemon import dbt
 
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
-    outcome = dbt.invoke(["run-operation", "create_contract_tables"], target="local")
+    args = ["run-operation", "create_contract_tables"]
+    if not include_planned:
+        args += ["--args", "{include_planned: false}"]
+    outcome = dbt.invoke(args, target="local")
     if not outcome.success:
         raise RuntimeError(f"creating the contract tables failed: {outcome.exception}")
     # the runner's own tables are sources too: a fresh warehouse builds before any runner run
@@ -63,27 +77,44 @@ def generate(
     truth_path: Path | None = None,
     progress: Callable[[str], None] | None = None,
     create_tables: bool = True,
+    logs: str = "planned",
 ) -> GenerationResult:
-    """Writes `start..end` into the contract tables of the DuckDB file, replacing their rows."""
+    """Writes `start..end` into the contract tables of the DuckDB file, replacing their rows.
+
+    `logs="planned"` writes the pipeline's tables plus the plan's new log tables; `"existing"`
+    writes only what the pipeline writes today and drops the plan's tables if a run left them.
+    """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     if scale < 1:
         raise ValueError(f"scale must be a positive integer, got {scale}")
     kinds = parse_kinds(incidents)
+    parse_logs(logs)
+    planned = logs == "planned"
     began = time.perf_counter()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     if create_tables:
-        ensure_contract_tables(warehouse)
+        ensure_contract_tables(warehouse, include_planned=planned)
     proj = project.project_dir()
     contract = load_contract(proj)
-    builder = SeasonBuilder(start, end, seed, scale, kinds, proj / "seeds", progress)
+    bootstrap_days = int(str(default_vars(proj).get("bootstrap_days", 14)))
+    builder = SeasonBuilder(
+        start, end, seed, scale, kinds, proj / "seeds", progress,
+        logs=logs, bootstrap_days=bootstrap_days,
+    )  # fmt: skip
     rows = builder.build()
     counts: dict[str, int] = {}
+    written: dict[str, ContractTable] = {
+        n: t for n, t in contract.items() if planned or not t.planned
+    }
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("set TimeZone = 'UTC'")
         con.execute("begin transaction")
-        for name, table in contract.items():
+        for table in contract.values():
+            if table.planned and not planned:
+                con.execute(f"drop table if exists {table.qualified}")
+        for name, table in written.items():
             con.execute(f"delete from {table.qualified}")
             data = rows.get(name, [])
             schema = table.arrow_schema()
@@ -109,4 +140,5 @@ def generate(
         skipped_kinds=list(truth["skipped_kinds"]),
         seconds=time.perf_counter() - began,
         as_of=str(truth["as_of"]),
+        logs=logs,
     )

@@ -16,6 +16,9 @@ ARROW_TYPES = {
     "DATE": pa.date32(),
     "TIMESTAMP": pa.timestamp("us"),
     "JSON": pa.string(),
+    # NUMERIC loads as a double that DuckDB casts into DECIMAL(38,9) on insert (values are rounded
+    # to one or two decimals before, so the cast is exact at the stored scale)
+    "NUMERIC": pa.float64(),
 }
 
 
@@ -26,6 +29,7 @@ class ContractTable:
     name: str
     columns: tuple[tuple[str, str], ...]  # (name, contract type)
     required: tuple[str, ...]
+    planned: bool = False  # a table the plan adds and the pipeline has not built yet
 
     @property
     def qualified(self) -> str:
@@ -35,14 +39,15 @@ class ContractTable:
         return pa.schema([(c, ARROW_TYPES[t.upper()]) for c, t in self.columns])
 
 
-def _default_vars(project: Path) -> dict[str, object]:
+def default_vars(project: Path) -> dict[str, object]:
+    """The vars dbt_project.yml declares (their defaults, as dbt resolves them without --vars)."""
     doc = yaml.safe_load((project / "dbt_project.yml").read_text())
     return dict(doc.get("vars") or {})
 
 
 def load_contract(project: Path) -> dict[str, ContractTable]:
     """Every table declared with `meta.contract: true`, keyed by table name."""
-    defaults = _default_vars(project)
+    defaults = default_vars(project)
     tables: dict[str, ContractTable] = {}
     for path in sorted((project / "models" / "staging").glob("*/_*__sources.yml")):
         doc = yaml.safe_load(path.read_text())
@@ -59,6 +64,11 @@ def load_contract(project: Path) -> dict[str, ContractTable]:
                     c["name"] for c in table["columns"] if (c.get("meta") or {}).get("required")
                 )
                 tables[table["name"]] = ContractTable(
-                    source["name"], schema, table["name"], columns, required
+                    source["name"],
+                    schema,
+                    table["name"],
+                    columns,
+                    required,
+                    planned=bool(meta.get("planned")),
                 )
     return tables

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -27,7 +28,14 @@ CATALOGUE: tuple[IncidentKind, ...] = (
         "missing_run_history", "team_offense_game_summary", "ran but wrote no run history"
     ),
     IncidentKind("processor_never_ran", "nbac_play_by_play", "registry processor never ran"),
-    IncidentKind("phase_late", "phase5", "predictions finished after 07:00 ET", True, False, False),
+    IncidentKind(
+        "phase_late",
+        "phase5",
+        "predictions finished after the phase-5 deadline",
+        True,
+        False,
+        False,
+    ),
     IncidentKind("phase_not_triggered", "phase3", "phase 3 completed but never triggered phase 4"),
     IncidentKind(
         "dead_letters", "player_daily_cache", "trigger messages dead-lettered", True, False, False
@@ -111,10 +119,21 @@ class Plan:
     def on(self, kind: str, day: date) -> bool:
         return self.days.get(kind) == day
 
-    def record(self, kind: str, day: date, target: str, consequence: bool = False) -> None:
+    def record(
+        self,
+        kind: str,
+        day: date,
+        target: str,
+        consequence: bool = False,
+        needs: str | None = None,
+    ) -> None:
+        """`needs` names the source table that holds the only evidence (a table of the plan,
+        absent in `existing` mode)."""
         rec = {"kind": kind, "game_date": day.isoformat(), "target": target}
         if consequence:
             rec["consequence"] = "true"
+        if needs:
+            rec["needs"] = needs
         if rec not in self.records:
             self.records.append(rec)
 
@@ -144,15 +163,22 @@ def place(
     bootstrap_end: date,
     min_history: int,
     rng: random.Random,
+    allowed: Callable[[str, date], bool] | None = None,
 ) -> Plan:
-    """Give each kind its own eligible game date, spread over the period."""
+    """Give each kind its own eligible game date, spread over the period.
+
+    `allowed` adds constraints of the real formats (a target's valid dates, the scraper log's
+    retention). Kinds are placed as without it first, and only a kind whose day it refuses is
+    moved afterwards, so the other kinds keep their days.
+    """
     plan = Plan()
     taken: set[date] = set()
     placeable = [k for k in kinds if k != "log_table_stopped"]
     rng.shuffle(placeable)
-    for kind_name in placeable:
+
+    def eligible(kind_name: str, check: bool) -> list[date]:
         kind = KINDS[kind_name]
-        eligible = []
+        days = []
         for idx, day in enumerate(game_days):
             if day in taken or games_per_day.get(day, 0) < kind.min_games:
                 continue
@@ -166,13 +192,33 @@ def place(
                 continue
             if kind.needs_history and idx < min_history + 1:
                 continue
-            eligible.append(day)
-        if not eligible:
+            if check and allowed is not None and not allowed(kind_name, day):
+                continue
+            days.append(day)
+        return days
+
+    for kind_name in placeable:
+        days = eligible(kind_name, check=False)
+        if not days:
             plan.skipped.append(kind_name)
             continue
-        day = eligible[rng.randrange(len(eligible))]
+        day = days[rng.randrange(len(days))]
         taken.add(day)
         plan.days[kind_name] = day
+    if allowed is not None:
+        for kind_name in placeable:
+            day_or_none = plan.days.get(kind_name)
+            if day_or_none is None or allowed(kind_name, day_or_none):
+                continue
+            taken.discard(day_or_none)
+            del plan.days[kind_name]
+            days = eligible(kind_name, check=True)
+            if not days:
+                plan.skipped.append(kind_name)
+                continue
+            day = days[rng.randrange(len(days))]
+            taken.add(day)
+            plan.days[kind_name] = day
     if "log_table_stopped" in kinds:
         plan.days["log_table_stopped"] = end
     return plan
