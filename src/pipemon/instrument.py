@@ -271,7 +271,7 @@ class MemorySink:
 def _orchestration_dataset() -> str:
     from pipemon.project import Datasets
 
-    return Datasets().orchestration
+    return Datasets.resolved().orchestration
 
 
 class DuckDBSink:

@@ -401,7 +401,7 @@ class DuckDBSink:
 
     def __init__(self, path: Path | None = None, dataset: str | None = None) -> None:
         self.path = path or project.duckdb_path()
-        self.dataset = dataset or project.Datasets().orchestration
+        self.dataset = dataset or project.Datasets.resolved().orchestration
 
     def write(self, rows: Sequence[CheckResult]) -> None:
         import duckdb
@@ -443,7 +443,7 @@ class BigQuerySink:
         self, project_id: str | None = None, dataset: str | None = None, client: Any = None
     ) -> None:
         self.project_id = project_id or os.environ.get("PIPEMON_BQ_PROJECT")
-        self.dataset = dataset or project.Datasets().orchestration
+        self.dataset = dataset or project.Datasets.resolved().orchestration
         self._client = client
 
     def write(self, rows: Sequence[CheckResult]) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "pipemon.duckdb"
 
@@ -41,14 +43,42 @@ def truth_path(warehouse: Path | None = None) -> Path:
     return base.with_name(base.stem + ".truth.json")
 
 
+def resolved_vars(cli_vars: str | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The vars as dbt resolves them for this project: `dbt_project.yml`'s `vars:`, overridden by
+    `--vars` (YAML text or a mapping), the way dbt gives command-line vars precedence. Python reads
+    thresholds and dataset names from here, never its own copies."""
+    import yaml
+
+    data = yaml.safe_load((project_dir() / "dbt_project.yml").read_text()) or {}
+    values: dict[str, Any] = dict(data.get("vars") or {})
+    if isinstance(cli_vars, str):
+        parsed = yaml.safe_load(cli_vars) if cli_vars.strip() else {}
+        if not isinstance(parsed, dict):
+            raise ValueError(f"--vars must be a YAML mapping, got {cli_vars!r}")
+        cli_vars = parsed
+    values.update(dict(cli_vars or {}))
+    return values
+
+
 @dataclass(frozen=True)
 class Datasets:
-    """Dataset (schema) names of the watched pipeline; the vars in dbt_project.yml."""
+    """Dataset (schema) names of the watched pipeline: the `*_dataset` vars dbt resolves."""
 
     orchestration: str = "nba_orchestration"
     reference: str = "nba_reference"
     raw: str = "nba_raw"
     analytics: str = "nba_analytics"
     predictions: str = "nba_predictions"
-    firestore: str = "firestore_export"
     monitoring: str = "monitoring"
+
+    @classmethod
+    def resolved(cls, cli_vars: str | Mapping[str, Any] | None = None) -> Datasets:
+        values = resolved_vars(cli_vars)
+        names = {
+            name: str(values[f"{name}_dataset"])
+            for name in ("orchestration", "reference", "raw", "analytics", "predictions")
+            if values.get(f"{name}_dataset")
+        }
+        if values.get("monitoring_dataset"):
+            names["monitoring"] = str(values["monitoring_dataset"])
+        return cls(**names)

@@ -225,15 +225,13 @@ def default_dates(as_of: datetime, day: date | None) -> tuple[date, date]:
 
 
 def thresholds() -> dict[str, float]:
-    """`prediction_coverage_min` from dbt_project.yml vars (the same number the tests use)."""
+    """`prediction_coverage_min` as dbt resolves it (the same number the tests use)."""
     values = {"prediction_coverage_min": 0.95}
     try:
-        import yaml
-
-        data = yaml.safe_load((project.project_dir() / "dbt_project.yml").read_text()) or {}
+        resolved = project.resolved_vars()
         for key in values:
-            if key in (data.get("vars") or {}):
-                values[key] = float(data["vars"][key])
+            if key in resolved:
+                values[key] = float(resolved[key])
     except (OSError, RuntimeError, ValueError, TypeError):
         pass
     return values
