@@ -48,19 +48,51 @@ def test_parse_kinds_refuses_unknown_kinds_with_the_list() -> None:
         parse_kinds("dead_letters,bogus")
 
 
+DIGESTS = {
+    "nba_orchestration.processor_execution_log": "execution_id || status || cast(triggered_at as varchar)",
+    "nba_reference.processor_run_history": "run_id || status || cast(processed_at as varchar)",
+    "nba_predictions.player_prop_predictions": "prediction_id || cast(confidence_score as varchar)",
+    "nba_raw.bettingpros_player_points_props": "player_lookup || bookmaker || cast(points_line as varchar)",
+}
+
+
+def _digests(path: Path, tables: list[str]) -> dict[str, tuple[object, ...] | None]:
+    con = duckdb.connect(str(path))
+    try:
+        return {
+            t: con.execute(f"select count(*), sum(hash({DIGESTS[t]})) from {t}").fetchone()
+            for t in tables
+        }
+    finally:
+        con.close()
+
+
 def test_generation_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     tables = []
     for name in ("a", "b"):
         path = tmp_path / f"{name}.duckdb"
-        result = generate(path, date(2025, 12, 1), date(2025, 12, 10), seed=7, incidents="none")
-        con = duckdb.connect(str(path))
-        digest = con.execute(
-            "select count(*), sum(hash(execution_id || status || cast(triggered_at as varchar))) "
-            "from nba_orchestration.processor_execution_log"
-        ).fetchone()
-        con.close()
-        tables.append((result.row_counts, digest))
+        result = generate(path, date(2025, 12, 1), date(2025, 12, 10), seed=7, incidents="all")
+        tables.append(
+            (result.row_counts, _digests(path, list(DIGESTS)), result.truth_path.read_text())
+        )
     assert tables[0] == tables[1]
+    other = generate(tmp_path / "c.duckdb", date(2025, 12, 1), date(2025, 12, 10), seed=8)
+    assert _digests(other.warehouse, list(DIGESTS)) != tables[0][1]
+
+
+def test_both_log_modes_share_every_table_of_the_pipeline(tmp_path: Path) -> None:
+    """`existing` writes the same rows as `planned`, minus the plan's three tables."""
+    planned = generate(tmp_path / "p.duckdb", date(2026, 1, 20), date(2026, 1, 26), seed=5)
+    existing = generate(
+        tmp_path / "e.duckdb", date(2026, 1, 20), date(2026, 1, 26), seed=5, logs="existing"
+    )
+    shared = [t for t in DIGESTS if not t.endswith("processor_execution_log")]
+    assert _digests(planned.warehouse, shared) == _digests(existing.warehouse, shared)
+    assert set(planned.row_counts) - set(existing.row_counts) == {
+        "nba_orchestration.processor_execution_log",
+        "nba_orchestration.dependency_check_log",
+        "nba_orchestration.pubsub_dead_letters",
+    }
 
 
 def test_cli_refuses_bad_values_with_what_was_expected(tmp_path: Path) -> None:
@@ -77,17 +109,16 @@ def test_cli_refuses_bad_values_with_what_was_expected(tmp_path: Path) -> None:
         (["--days", "0"], "expected a positive whole number"),
         (["--scale", "x"], "expected a positive whole number"),
         (["--incidents", "meteor"], "unknown incident kind(s) meteor"),
+        (["--logs", "all"], "--logs: expected planned (the pipeline plus the plan's new log"),
     ):
         done = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2, (extra, done.stderr)
         assert expected in done.stderr, (extra, done.stderr)
 
 
-def test_truth_covers_every_incident_kind(incident_season) -> None:
-    kinds = {record["kind"] for record in incident_season.truth["incidents"]}
-    assert kinds == set(KINDS)
-    assert incident_season.truth["skipped_kinds"] == []
-    assert incident_season.truth["as_of"] == "2026-04-12 15:00:00"
+def test_generate_refuses_an_unknown_log_mode(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="expected planned .* or existing .*got 'plan'"):
+        generate(tmp_path / "w.duckdb", date(2025, 12, 1), date(2025, 12, 2), logs="plan")
 
 
 def test_scale_multiplies_player_volume(tmp_path: Path) -> None:
@@ -102,5 +133,5 @@ def test_scale_multiplies_player_volume(tmp_path: Path) -> None:
         incidents="none",
         scale=2,
     )
-    key = "nba_predictions.player_prop_predictions"
+    key = "nba_predictions.ml_feature_store_v2"  # one row per rostered player
     assert 1.8 <= two.row_counts[key] / one.row_counts[key] <= 2.2

@@ -321,7 +321,7 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
         written, last = self._predictions(day, games, players, systems, start, dropped)
         duration = round((last - start).total_seconds() + self.rng.uniform(20, 60), 1)
         self._run(coordinator, day, start, duration, records=written,
-                  status="partial" if partial else "success", crashable=False)  # fmt: skip
+                  status="partial" if partial else "success", flaky=False)  # fmt: skip
 
     def _deadline(self, phase: str, day: date) -> datetime:
         deadline = self.reg.deadlines[phase]

@@ -134,7 +134,10 @@ class Probes(Core):
                 "execution_id": self._id(),
                 "scraper_name": scraper.log_name,
                 "workflow": workflow,
-                "game_date": day if game_scrape and day >= fmt.SCRAPER_GAME_DATE_FROM else None,
+                # the column exists for rows written since 2026-01-02 (the date only in opts before)
+                "game_date": day
+                if game_scrape and self._et_day(at) >= fmt.SCRAPER_GAME_DATE_FROM
+                else None,
                 "status": status,
                 "triggered_at": at,
                 "completed_at": at + timedelta(seconds=duration),

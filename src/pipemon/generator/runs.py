@@ -72,10 +72,11 @@ class Executions(Core):
         status: str = "success",
         skip_reason: str | None = None,
         fallback: bool = False,
-        crashable: bool = True,
+        flaky: bool = True,
     ) -> Attempt | None:
         """Runs one processor for game date `day`: execution log, dependency checks, run history,
-        events. Returns what the completion state records, or None when it did not complete."""
+        events. Returns what the completion state records, or None when it did not complete.
+        `flaky` runs may crash (left running, then rerun) or fail once and be redelivered."""
         if at > self.as_of:
             return None
         name = proc.name
@@ -118,11 +119,11 @@ class Executions(Core):
             self._hits(kind, day, name)
             for kind in ("missing_run_history", "redelivery_storm", "processing_time_regression")
         )
-        if crashable and not incident_day and self.rng.random() < CRASH_RATE:
+        if flaky and not incident_day and self.rng.random() < CRASH_RATE:
             if at + STALE_AFTER + timedelta(hours=1) <= self.as_of:
                 self._crash(proc, data_date, at, message_id, correlation_id)
                 at += timedelta(minutes=self.rng.randint(8, 15))
-        elif status == "success" and self.rng.random() < TRANSIENT_FAILURE_RATE:
+        elif flaky and status == "success" and self.rng.random() < TRANSIENT_FAILURE_RATE:
             error = ("TimeoutError", "Deadline exceeded while reading upstream table")
             self._attempt(proc, day, data_date, at, 8.0, "failed", 0, message_id,
                           correlation_id, retry, error=error)  # fmt: skip
@@ -309,7 +310,7 @@ class Executions(Core):
             return
         done = at + timedelta(seconds=duration)
         self._history(cls, phase, data_date, at, min(done, self.as_of), "success",
-                      self.rng.randint(10, 900), None, 1)  # fmt: skip
+                      self.rng.randint(10, 900), self._message_id(), 1)  # fmt: skip
 
     def _outside_registry_runs(self, day: date) -> None:
         """Daily runs the registry does not list: reference loads and (since 2026-01-07) MLB."""
