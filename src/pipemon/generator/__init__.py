@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from pipemon import project
 from pipemon.generator.build import SeasonBuilder
-from pipemon.generator.contract import ContractTable, default_vars, load_contract
+from pipemon.generator.contract import ContractTable, load_contract
 from pipemon.generator.core import LOG_MODES, parse_logs
 from pipemon.generator.incidents import parse_kinds
 from pipemon.generator.season import SEASON_END, SEASON_START
@@ -97,7 +97,7 @@ def generate(
         ensure_contract_tables(warehouse, include_planned=planned)
     proj = project.project_dir()
     contract = load_contract(proj)
-    bootstrap_days = int(str(default_vars(proj).get("bootstrap_days", 14)))
+    bootstrap_days = int(str(project.resolved_vars().get("bootstrap_days", 14)))
     builder = SeasonBuilder(
         start, end, seed, scale, kinds, proj / "seeds", progress,
         logs=logs, bootstrap_days=bootstrap_days,
