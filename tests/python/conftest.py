@@ -1,7 +1,9 @@
 """Shared fixtures: generated seasons in real DuckDB files, built by real dbt.
 
-The two full-season builds (every incident kind, and no incident at all) are session-scoped:
-each costs a generation (~15 s) and a `dbt build` (~35 s), and many tests read them.
+The full-season builds are session-scoped: every incident kind and no incident at all, each in
+the real formats with the plan's new log tables (`--logs planned`) and without them, as the
+pipeline is today (`--logs existing`). Each costs a generation (~15 s) and a `dbt build`
+(~35 s), and many tests read them.
 """
 
 from __future__ import annotations
@@ -71,7 +73,12 @@ class BuiltSeason:
 
 
 def build_season(
-    base: Path, incidents: str, *, start: str | None = None, days: int | None = None
+    base: Path,
+    incidents: str,
+    *,
+    start: str | None = None,
+    days: int | None = None,
+    logs: str = "planned",
 ) -> BuiltSeason:
     """Generate a season into `base`/warehouse.duckdb and `dbt build` it as of its own as_of."""
     from datetime import date, timedelta
@@ -83,7 +90,7 @@ def build_season(
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     first = date.fromisoformat(start) if start else SEASON_START
     last = first + timedelta(days=days - 1) if days else SEASON_END
-    generated = generate(warehouse, first, last, seed=42, incidents=incidents)
+    generated = generate(warehouse, first, last, seed=42, incidents=incidents, logs=logs)
     truth = json.loads(generated.truth_path.read_text())
     run_results, manifest = _dbt_build(warehouse, target_path, truth)
     return BuiltSeason(warehouse, truth, run_results, manifest, generated.row_counts)
@@ -119,6 +126,18 @@ def incident_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltS
 def clean_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """The 2025-26 season with no incident at all, built."""
     yield build_season(tmp_path_factory.mktemp("clean"), "none")
+
+
+@pytest.fixture(scope="session")
+def existing_incident_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
+    """Every incident kind, on a warehouse without the plan's new log tables."""
+    yield build_season(tmp_path_factory.mktemp("existing-incidents"), "all", logs="existing")
+
+
+@pytest.fixture(scope="session")
+def existing_clean_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
+    """No incident, on a warehouse without the plan's new log tables."""
+    yield build_season(tmp_path_factory.mktemp("existing-clean"), "none", logs="existing")
 
 
 @pytest.fixture

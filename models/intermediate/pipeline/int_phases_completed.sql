@@ -144,7 +144,7 @@ schedule_scrapes as (
         min(completed_at) as completed_at
     from scraper_runs
     where scraper_name = '{{ var("phase1_completion_scraper") }}'
-        and status = 'success'
+        and status in ('success', 'partial')
     group by 1
 
 ),
@@ -196,9 +196,9 @@ joined as (
         phase_days.is_due,
         phase_days.is_relaxed,
         phase_days.is_bootstrap,
-        -- the scraper log keeps 90 days: older phase-1 dates cannot be judged any more
+        -- the scraper log keeps 90 days: phase-1 dates whose rows may have expired are not judged
         phase_days.phase = 'phase1'
-        and phase_days.data_date < {{ pipemon_date_add(pipemon_as_of_date(), -(var('scraper_log_retention_days') | int)) }}
+        and phase_days.data_date <= {{ pipemon_date_add(pipemon_as_of_date(), -(var('scraper_log_retention_days') | int)) }}
             as is_expired,
         phase_days.data_date,
         phase_days.deadline_at,

@@ -84,7 +84,7 @@ history_attempts as (
         count(case when is_failure then 1 end) as failed_attempts,
         count(case when is_stuck or is_cleanup_rewrite then 1 end) as stuck_runs,
         min(started_at) as first_triggered_at,
-        max(case when is_finished then processed_at end) as last_completed_at
+        max(case when is_finished and not is_cleanup_rewrite then processed_at end) as last_completed_at
     from run_history
     group by 1, 2
 

@@ -1,10 +1,21 @@
 -- Per processor and data date: runs, failures, error rate, duration p50/p95 and rows, against a
--- rolling baseline of the processor's comparable prior days (game days with game days).
+-- rolling baseline of the processor's comparable prior days (game days with game days). Phases
+-- 4-5 in the bootstrap period are relaxed (they may be empty or tiny) and left out altogether.
 with
 
 executions as (
 
     select * from {{ ref('int_processor_runs_unified') }}
+
+),
+
+relaxed_days as (
+
+    select
+        phase,
+        data_date
+    from {{ ref('int_phase_deadlines') }}
+    where is_relaxed
 
 ),
 
@@ -21,6 +32,10 @@ daily as (
         {{ pipemon_percentile('case when executions.is_success then executions.duration_seconds end', 0.95) }} as duration_p95_seconds,
         cast(sum(coalesce(executions.records_processed, 0)) as {{ dbt.type_bigint() }}) as records_processed
     from executions
+    left join relaxed_days
+        on executions.phase = relaxed_days.phase
+        and executions.data_date = relaxed_days.data_date
+    where relaxed_days.data_date is null
     group by 1, 2
 
 ),

@@ -308,6 +308,8 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
         silent = self._target("predictions_missing_system")
         if self._incident("predictions_missing_system", day) and silent in systems:
             self.plan.record("predictions_missing_system", day, silent)
+            # phase 5 completes only when every live system predicted: it stays incomplete
+            self.plan.record("predictions_missing_system", day, "phase5", consequence=True)
             systems = [s for s in systems if s != silent]
             partial = True
         dropped: set[str] = set()
