@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,21 @@ def register(subparsers: Any) -> None:
         help="run the checks and print them, but write nothing to the warehouse",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--firestore",
+        action="store_true",
+        help=(
+            "also snapshot the phase-completion documents of the last --firestore-days dates "
+            "through the Firestore client into firestore_phase_snapshots"
+        ),
+    )
+    parser.add_argument(
+        "--firestore-days",
+        type=int,
+        default=3,
+        metavar="N",
+        help="data dates to read with --firestore, ending today (ET) (default: 3)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -92,4 +108,37 @@ def run(args: argparse.Namespace) -> int:
         except probe.WarehouseNotReady as exc:
             print(f"pipemon probe: {exc}", file=sys.stderr)
             return EXIT_SETUP
+    if args.firestore:
+        code = _snapshot_firestore(args)
+        if code != EXIT_HEALTHY:
+            return code
     return EXIT_HEALTHY if all(r.is_healthy for r in results) else EXIT_UNHEALTHY
+
+
+def _snapshot_firestore(args: argparse.Namespace, client: Any = None) -> int:
+    """Reads the phase-completion documents and stores the versions not seen yet."""
+    from pipemon import firestore_snapshots as fs
+    from pipemon.status import et_date
+
+    try:
+        dates = fs.dates_to_read(et_date(datetime.now(UTC)), args.firestore_days)
+    except ValueError as exc:
+        print(f"pipemon probe: {exc}", file=sys.stderr)
+        return EXIT_SETUP
+    try:
+        snapshots = fs.read_documents(client or fs.default_client(), dates)
+    except Exception as exc:  # the client's auth and transport errors have no common base
+        print(
+            f"pipemon probe: reading Firestore failed: {type(exc).__name__}: {exc}", file=sys.stderr
+        )
+        return EXIT_SETUP
+    if args.dry_run:
+        print(f"firestore: {len(snapshots)} document(s) read (dry run, nothing written)")
+        return EXIT_HEALTHY
+    try:
+        written = fs.DuckDBSnapshotSink().write(snapshots)
+    except probe.WarehouseNotReady as exc:
+        print(f"pipemon probe: {exc}", file=sys.stderr)
+        return EXIT_SETUP
+    print(f"firestore: {len(snapshots)} document(s) read, {written} new version(s) stored")
+    return EXIT_HEALTHY

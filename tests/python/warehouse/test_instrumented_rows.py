@@ -14,7 +14,7 @@ def test_a_failing_instrumented_processor_is_alerted_with_its_error(season_build
     season = season_builder("none", start="2025-12-01", days=10)
     assert season.results_with_status("fail", "warn", "error") == []
     sink = DuckDBSink(season.warehouse)
-    moment = datetime(2025, 12, 9, 9, 30, tzinfo=UTC)  # 04:30 ET, after the generated run
+    moment = datetime(2025, 12, 9, 17, 30, tzinfo=UTC)  # 12:30 ET, after the same-day run
 
     def clock() -> datetime:
         return moment
