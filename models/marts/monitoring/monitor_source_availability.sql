@@ -29,6 +29,17 @@ sources as (
         {{ row.is_available }} as is_available,
         case when {{ row.is_available }} then 'logged' else 'not logged yet' end as availability
     {% if not loop.last %}union all{% endif %}
+    {% else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as source_table,
+        cast(null as {{ dbt.type_string() }}) as source_name,
+        cast(null as {{ dbt.type_string() }}) as checks_fed,
+        false as is_planned,
+        false as is_optional,
+        false as is_available,
+        cast(null as {{ dbt.type_string() }}) as availability
+    from (select 1 as placeholder) as no_sources
+    where 1 = 0
     {% endfor %}
 
 )
