@@ -92,9 +92,11 @@ feature_quality as (
         avg(
             case
                 {%- for version, count in var('feature_count_expected').items() %}
-                when feature_version = '{{ version }}' then case when feature_count >= {{ count }} then 1.0 else 0.0 end
+                    when feature_version = '{{ version }}' and feature_count >= {{ count }} then 1.0
+                    when feature_version = '{{ version }}' then 0.0
                 {%- endfor %}
-                else case when is_early_season then 0.0 else 1.0 end
+                when is_early_season then 0.0
+                else 1.0
             end
         ) as feature_complete_share,
         avg(feature_quality_score) as feature_quality_avg,

@@ -170,19 +170,21 @@ joined as (
         phase_days.phase_label,
         phase_days.completion_source_on_date as completion_source,
         case phase_days.completion_source_on_date
-            when 'firestore' then
-                case when phase_days.phase = 'phase2' then null else keys_per_phase_day.keys_missing end
+            when 'firestore'
+                then
+                    case when phase_days.phase = 'phase2' then null else keys_per_phase_day.keys_missing end
             when 'run_history' then keys_per_phase_day.runs_missing
             when 'predictions' then predictions_done.systems_missing
         end as processors_missing,
         phase_days.phase_number,
         case phase_days.completion_source_on_date
             when 'scraper_log' then 1
-            when 'firestore' then
-                case
-                    when phase_days.phase = 'phase2' then {{ var('phase2_trigger_min_keys') }}
-                    else keys_per_phase_day.completion_keys_expected
-                end
+            when 'firestore'
+                then
+                    case
+                        when phase_days.phase = 'phase2' then {{ var('phase2_trigger_min_keys') }}
+                        else keys_per_phase_day.completion_keys_expected
+                    end
             when 'run_history' then keys_per_phase_day.processors_expected
             when 'predictions' then coalesce(predictions_done.systems_expected, 0)
         end as processors_expected,
@@ -204,18 +206,20 @@ joined as (
         phase_days.deadline_at,
         case phase_days.completion_source_on_date
             when 'scraper_log' then schedule_scrapes.completed_at
-            when 'firestore' then
-                case
-                    when documents.phase_document_id is not null
-                        then case when documents.is_triggered then coalesce(documents.triggered_at, documents.last_changed_at) end
-                    when phase_days.phase = 'phase2' then copied.nth_completed_at
-                    when copied.completed_count >= keys_per_phase_day.completion_keys_expected then copied.last_completed_at
-                end
-            when 'run_history' then
-                case
-                    when keys_per_phase_day.processors_finished = keys_per_phase_day.processors_expected
-                        then keys_per_phase_day.last_run_completed_at
-                end
+            when 'firestore'
+                then
+                    case
+                        when documents.phase_document_id is not null
+                            then case when documents.is_triggered then coalesce(documents.triggered_at, documents.last_changed_at) end
+                        when phase_days.phase = 'phase2' then copied.nth_completed_at
+                        when copied.completed_count >= keys_per_phase_day.completion_keys_expected then copied.last_completed_at
+                    end
+            when 'run_history'
+                then
+                    case
+                        when keys_per_phase_day.processors_finished = keys_per_phase_day.processors_expected
+                            then keys_per_phase_day.last_run_completed_at
+                    end
             when 'predictions' then
                 case
                     when predictions_done.systems_complete = predictions_done.systems_expected

@@ -12,7 +12,7 @@ documents as (
 
     select
         accepted.*,
-        concat(collection, '/', document_id) as document_path
+        concat(accepted.collection, '/', accepted.document_id) as document_path
     from accepted
 
 ),
