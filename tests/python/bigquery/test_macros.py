@@ -56,7 +56,16 @@ select
     cast('x' as {{ pipemon_contract_type('STRING') }}) as typed_string,
     cast('2026-01-10' as {{ pipemon_contract_type('DATE') }}) as typed_date,
     cast('2026-01-10 03:00:00' as {{ pipemon_contract_type('TIMESTAMP') }}) as typed_timestamp,
-    cast('true' as {{ pipemon_contract_type('BOOL') }}) as typed_bool
+    cast('true' as {{ pipemon_contract_type('BOOL') }}) as typed_bool,
+    cast('2.5' as {{ pipemon_contract_type('NUMERIC') }}) = 2.5 as typed_numeric_equal,
+    {{ pipemon_et_wall_clock_to_utc("cast('2026-01-09 22:00:00' as timestamp)") }} as tip_off_winter,
+    {{ pipemon_et_wall_clock_to_utc("cast('2026-03-20 19:30:00' as timestamp)") }} as tip_off_summer,
+    {{ pipemon_game_key("date '2026-01-09'", "'BOS'", "'LAL'") }} as game_key,
+    {{ pipemon_is_date_based_game_id("'20260109_BOS_LAL'") }} as is_date_based_id,
+    {{ pipemon_is_date_based_game_id("'0022500600'") }} as is_ten_digit_id,
+    {{ pipemon_parse_yyyymmdd("'20260102'") }} as opts_gamedate,
+    {{ pipemon_parse_yyyymmdd("'2026-01-02'") }} as opts_iso_date,
+    {{ pipemon_parse_yyyymmdd("'soon'") }} as opts_not_a_date
 """
 
 EXPECTED: dict[str, Any] = {
@@ -84,6 +93,15 @@ EXPECTED: dict[str, Any] = {
     "typed_date": dt.date(2026, 1, 10),
     "typed_timestamp": dt.datetime(2026, 1, 10, 3, 0),
     "typed_bool": True,
+    "typed_numeric_equal": True,
+    "tip_off_winter": dt.datetime(2026, 1, 10, 3, 0),  # 22:00 EST stored as 22:00 "UTC"
+    "tip_off_summer": dt.datetime(2026, 3, 20, 23, 30),  # 19:30 EDT
+    "game_key": "20260109_BOS_LAL",
+    "is_date_based_id": True,
+    "is_ten_digit_id": False,
+    "opts_gamedate": dt.date(2026, 1, 2),
+    "opts_iso_date": dt.date(2026, 1, 2),
+    "opts_not_a_date": None,
 }
 
 
@@ -185,3 +203,41 @@ def test_macros_on_the_bigquery_emulator(
     assert len(rows) == 1
     row = dict(rows[0].items())
     _check(row, "bigquery emulator")
+
+
+DDL_PROBE = """
+{%- for node in graph.sources.values() | sort(attribute='unique_id') if node.meta.get('contract') %}
+{{ pipemon_contract_table_ddl(api.Relation.create(database='p', schema=node.schema, identifier=node.identifier), node) }};
+{%- endfor %}
+"""
+
+
+def test_contract_ddl_with_partition_options_parses_in_bigquery_dialect(
+    offline_compiles: OfflineCompiles,
+) -> None:
+    # The emulator refuses OPTIONS(...) (docs/bigquery_emulator.md): the DDL that real BigQuery
+    # runs, with require_partition_filter and partition expiry, is checked offline instead.
+    incremental = offline_compiles.incremental
+    project = Path(incremental.args[incremental.args.index("--project-dir") + 1])
+    profiles = Path(incremental.args[incremental.args.index("--profiles-dir") + 1])
+    run = run_dbt(
+        ["compile", "--inline", DDL_PROBE],
+        project_dir=project,
+        profiles_dir=profiles,
+        target="bigquery",
+        target_path=incremental.target_path,
+        vars_={"offline_incremental": True},
+        global_flags=["--no-populate-cache"],
+    )
+    assert run.exception is None and run.success, f"inline compile broke: {run.exception}"
+    statements = [s for s in str(run.result.results[0].node.compiled_code).split(";") if s.strip()]
+    assert len(statements) == 14
+    by_table = {}
+    for statement in statements:
+        parsed = sqlglot.parse_one(statement, read="bigquery")
+        by_table[parsed.this.this.name] = statement
+    assert "require_partition_filter = true" in by_table["nbac_schedule"]
+    assert "require_partition_filter = true" in by_table["bettingpros_player_points_props"]
+    assert "partition_expiration_days = 90" in by_table["scraper_execution_log"]
+    assert "partition by timestamp_trunc(triggered_at, day)" in by_table["scraper_execution_log"]
+    assert "`minutes_played` NUMERIC" in by_table["player_game_summary"]
