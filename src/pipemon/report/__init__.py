@@ -82,6 +82,16 @@ def _filters(
     }
 
 
+def _label(ctx: Context) -> str:
+    """The warehouse as the report names it: relative to the project when inside it."""
+    if ctx.demo_path is not None:
+        try:
+            return str(ctx.demo_path.resolve().relative_to(project.project_dir().resolve()))
+        except ValueError:
+            pass
+    return ctx.label
+
+
 def gather(
     ctx: Context, run_results: Path | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -100,7 +110,7 @@ def gather(
         "now": now,
         "today": w.today,
         "yesterday": w.yesterday,
-        "source": ctx.label,
+        "source": _label(ctx),
         "verdict": judge(ctx),
         "incidents": incidents or [],
         "incidents_recorded": incidents is not None,
