@@ -13,7 +13,8 @@ EXIT_NOT_BUILT = 3
 
 EPILOG = f"""\
 Reads the marts only (no dbt run): build them first with `make demo` or `pipemon run`.
-The file has no scripts and loads nothing from the network; open it in any browser.
+The file loads nothing from the network (its one inline script is the filters); open it
+in any browser.
 
 exit codes:
   {EXIT_OK}  report written (its path is printed)
@@ -43,8 +44,8 @@ def register(subparsers: Any) -> None:
         "--run-results",
         type=Path,
         metavar="PATH",
-        help="dbt run_results.json for open alerts when fct_alerts is missing "
-        "(default: target/run_results.json)",
+        help="also list the failing tests of this dbt run_results.json (open incidents always "
+        "come from the runner's alert_log)",
     )
     parser.set_defaults(func=run)
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 14, 46
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 14, 56
 
 
 def nice_max(value: float) -> float:
@@ -62,9 +62,11 @@ class Chart:
     bars: list[Bar] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     x_labels: list[dict[str, Any]] = field(default_factory=list)
-    legend: list[dict[str, str]] = field(default_factory=list)
+    legend: list[dict[str, Any]] = field(default_factory=list)
     plot: dict[str, float] = field(default_factory=dict)
     unit: str = ""
+    x_title: str = ""
+    markers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _frame(chart: Chart, top_value: float, unit: str, pct: bool = False) -> None:
@@ -80,7 +82,7 @@ def _frame(chart: Chart, top_value: float, unit: str, pct: bool = False) -> None
     chart.unit = unit
     for i in range(5):
         value = top_value * i / 4
-        label = f"{value:.0%}" if pct else _fmt(value)
+        label = f"{value * 100:.3g}%" if pct else _fmt(value)
         chart.ticks.append(Tick(y=TOP + inner_h - inner_h * i / 4, label=label))
 
 
@@ -89,9 +91,10 @@ def grouped_bars(
     series: Sequence[tuple[str, Sequence[float | None], str]],
     *,
     unit: str = "",
+    x_title: str = "",
 ) -> Chart:
     """Vertical bars: one group per category, one bar per (name, values, css class) series."""
-    chart = Chart(kind="bars")
+    chart = Chart(kind="bars", x_title=x_title)
     values = [v or 0 for _, vals, _ in series for v in vals]
     top = nice_max(max(values, default=0))
     _frame(chart, top, unit)
@@ -116,7 +119,7 @@ def grouped_bars(
                 )
             )
         chart.x_labels.append({"x": LEFT + group_w * (i + 0.5), "text": cat})
-    chart.legend = [{"name": name, "css": css} for name, _, css in series]
+    chart.legend = [{"name": name, "css": css, "dashed": False} for name, _, css in series]
     return chart
 
 
@@ -155,17 +158,33 @@ def line_chart(
     unit: str = "",
     pct: bool = False,
     label_every: int = 5,
+    baselines: Sequence[tuple[str, Sequence[float | None], str]] = (),
+    markers: Sequence[tuple[int, str]] = (),
+    x_title: str = "",
 ) -> Chart:
-    """Lines over dates; a None value breaks the line (no run that day)."""
-    chart = Chart(kind="lines")
-    values = [v for _, vals, _ in series for v in vals if v is not None]
+    """Lines over dates; a None value breaks the line (no run that day).
+
+    `baselines` are drawn dashed in their series' colour (the value a day is compared with);
+    `markers` are (index, label) days shaded behind the lines (incidents)."""
+    chart = Chart(kind="lines", x_title=x_title)
+    values = [v for _, vals, _ in (*series, *baselines) for v in vals if v is not None]
     top = (
         nice_max(max(values, default=0)) if not pct else min(1.0, nice_max(max(values, default=0)))
     )
     _frame(chart, top, unit, pct)
     n = len(x_labels)
     step = chart.plot["width"] / max(n - 1, 1)
-    for name, vals, css in series:
+    for i, label in markers:
+        chart.markers.append(
+            {
+                "x": LEFT + step * (i - 0.5) if i else LEFT,
+                "w": step if i else step / 2,
+                "label": x_labels[i],
+                "text": label,
+            }  # fmt: skip
+        )
+    drawn = [(s, False) for s in series] + [(b, True) for b in baselines]
+    for (name, vals, css), dashed in drawn:
         segments: list[list[tuple[float, float]]] = [[]]
         points = []
         for i, v in enumerate(vals):
@@ -180,6 +199,7 @@ def line_chart(
             {
                 "name": name,
                 "css": css,
+                "dashed": dashed,
                 "paths": [" ".join(f"{x:.1f},{y:.1f}" for x, y in seg) for seg in segments if seg],
                 "points": points,
             }
@@ -187,5 +207,5 @@ def line_chart(
     for i, label in enumerate(x_labels):
         if i % label_every == 0 or i == n - 1:
             chart.x_labels.append({"x": LEFT + step * i, "text": label})
-    chart.legend = [{"name": name, "css": css} for name, _, css in series]
+    chart.legend = [{"name": name, "css": css, "dashed": d} for (name, _, css), d in drawn]
     return chart
