@@ -460,3 +460,16 @@ def test_models_have_no_hard_coded_relations(
         if hits:
             offenders[model["name"]] = "; ".join(" ".join(h.split()) for h in hits)
     _check("hard_coded_references", offenders, exceptions, "Hard-coded relations in model SQL")
+
+
+def test_every_var_the_sql_reads_is_declared_in_dbt_project() -> None:
+    """One home for a setting: a var read by a model, macro or test is declared (with its default)
+    in dbt_project.yml, so `--vars` overrides a known name and Python reads the same value."""
+    used: set[str] = set()
+    pattern = re.compile(r"""var\(\s*['"]([a-z_0-9]+)['"]""")
+    for folder in ("models", "macros", "tests/generic", "tests/intermediate", "tests/sources"):
+        for path in (REPO / folder).rglob("*"):
+            if path.suffix in (".sql", ".yml"):
+                used |= set(pattern.findall(path.read_text()))
+    declared = set((yaml.safe_load((REPO / "dbt_project.yml").read_text()) or {})["vars"])
+    assert used - declared == set(), f"vars read but not declared: {sorted(used - declared)}"
