@@ -60,8 +60,10 @@ def _inject_xss(warehouse: Path, as_of: datetime) -> str:
         row = con.execute(
             "select execution_id, processor_name from nba_orchestration.processor_execution_log "
             "where phase = 'phase3' and status = 'success' and triggered_at < ? "
+            # yesterday's overnight run (the same-day upcoming contexts belong to today)
+            "and data_date < cast(timezone('America/New_York', cast(? as timestamptz)) as date) "
             "order by triggered_at desc limit 1",
-            [at],
+            [at, at],
         ).fetchone()
         assert row, "no phase-3 execution to copy"
         con.execute(
