@@ -62,8 +62,7 @@ expected_keys as (
     from phase_days
     inner join registry
         on phase_days.phase = registry.phase
-        and phase_days.data_date >= coalesce(registry.valid_from, phase_days.data_date)
-        and phase_days.data_date <= coalesce(registry.valid_to, phase_days.data_date)
+        and {{ pipemon_is_live('registry', 'phase_days.data_date') }}
 
 ),
 

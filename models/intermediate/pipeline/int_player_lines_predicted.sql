@@ -65,8 +65,7 @@ expected as (
         systems.system_id
     from players
     inner join systems
-        on players.game_date >= coalesce(systems.valid_from, players.game_date)
-        and players.game_date <= coalesce(systems.valid_to, players.game_date)
+        on {{ pipemon_is_live('systems', 'players.game_date') }}
 
 ),
 

@@ -52,8 +52,7 @@ joined as (
         predicted.last_prediction_at
     from calendar
     inner join systems
-        on calendar.data_date >= coalesce(systems.valid_from, calendar.data_date)
-        and calendar.data_date <= coalesce(systems.valid_to, calendar.data_date)
+        on {{ pipemon_is_live('systems', 'calendar.data_date') }}
     left join predicted
         on calendar.data_date = predicted.game_date
         and systems.system_id = predicted.system_id

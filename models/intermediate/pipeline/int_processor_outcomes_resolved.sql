@@ -26,13 +26,7 @@ executions as (
 
 run_history as (
 
-    select
-        runs.*,
-        registry.processor_name
-    from {{ ref('stg_reference__processor_runs') }} as runs
-    inner join registry
-        on runs.processor_class_name = registry.run_history_class
-    where runs.sport = 'nba'
+    select * from {{ ref('int_processor_runs_registered') }}
 
 ),
 
@@ -47,8 +41,7 @@ expected as (
     where registry.is_expected_every_game_day
         and phase_days.is_game_day
         and not phase_days.is_relaxed
-        and phase_days.data_date >= coalesce(registry.valid_from, phase_days.data_date)
-        and phase_days.data_date <= coalesce(registry.valid_to, phase_days.data_date)
+        and {{ pipemon_is_live('registry', 'phase_days.data_date') }}
 
 ),
 

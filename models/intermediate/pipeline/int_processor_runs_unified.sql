@@ -3,12 +3,6 @@
 -- computed from, so a warehouse without the planned execution log still has them.
 with
 
-registry as (
-
-    select * from {{ ref('processor_registry') }}
-
-),
-
 executions as (
 
     select * from {{ ref('fct_processor_executions') }}
@@ -27,15 +21,8 @@ logged_days as (
 
 history as (
 
-    select
-        runs.*,
-        registry.processor_name,
-        registry.phase
-    from {{ ref('stg_reference__processor_runs') }} as runs
-    inner join registry
-        on runs.processor_class_name = registry.run_history_class
-    where runs.sport = 'nba'
-        and runs.is_finished
+    select * from {{ ref('int_processor_runs_registered') }}
+    where is_finished
 
 ),
 
