@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pipemon.warehouse import KEYS, TABLES, WarehouseError
+from pipemon.warehouse import KEYS, TABLES, WarehouseError, live_incident_events_sql
 from pipemon.warehouse.settings import WarehouseSettings
 from pipemon.warehouse.tables import ddl
 
@@ -216,3 +216,13 @@ class BigQueryWarehouse:
         if not _RELATION.match(relation_name):
             raise WarehouseError(f"unexpected relation name {relation_name!r}")
         return self.query(f"select * from {relation_name} limit @limit", {"limit": limit})
+
+    def incident_events(self, since: datetime) -> list[dict[str, Any]]:
+        return self.query(live_incident_events_sql(self.table("incident_events")), {"since": since})
+
+    def last_run(self) -> dict[str, Any] | None:
+        rows = self.query(
+            f"select * from {self.table('monitor_runs')} where command = 'run' "
+            "and completed_at is not null order by completed_at desc limit 1"
+        )
+        return rows[0] if rows else None
