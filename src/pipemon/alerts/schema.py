@@ -38,9 +38,7 @@ class MatchSchema(_Strict):
     owner: list[str] = Field(default_factory=list)
     tag: list[str] = Field(default_factory=list)
     source: list[Literal["test", "freshness", "monitor"]] = Field(default_factory=list)
-    kind: list[Literal["alert", "reminder", "resolved", "digest"]] = Field(
-        default_factory=list
-    )
+    kind: list[Literal["alert", "reminder", "resolved", "digest"]] = Field(default_factory=list)
     test: list[str] = Field(default_factory=list)
 
     @field_validator("*", mode="before")
