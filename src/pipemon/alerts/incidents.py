@@ -31,6 +31,15 @@ from pipemon.alerts.grouping import Group
 from pipemon.alerts.model import Finding
 
 ACTIVE = ("open", "acked")
+# events written at the same instant apply in this order (an ack right after the opening run)
+EVENT_ORDER = {
+    "opened": 0,
+    "joined": 1,
+    "member_resolved": 2,
+    "resolved": 3,
+    "acked": 4,
+    "closed": 5,
+}
 SEVERITY_ORDER = {"error": 0, "warn": 1, "info": 2}
 
 
@@ -126,7 +135,14 @@ class Incident:
 def fold(rows: Iterable[Mapping[str, Any]]) -> dict[str, Incident]:
     """incident_events rows -> the incidents' current state."""
     out: dict[str, Incident] = {}
-    ordered = sorted(rows, key=lambda r: (_utc(r["occurred_at"]), str(r["event_id"])))
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            _utc(r["occurred_at"]),
+            EVENT_ORDER.get(str(r["event_type"]), 9),
+            str(r["event_id"]),
+        ),
+    )
     for row in ordered:
         at = _utc(row["occurred_at"])
         assert at is not None

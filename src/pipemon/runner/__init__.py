@@ -280,6 +280,9 @@ class Runner:
         built = build.Built()
         if opts.command == "run" and can_build:
             run_vars = dict(opts.vars)
+            if "as_of" in declared and not run_vars.get("as_of"):
+                # dbt judges from the runner's clock, so both agree on the window
+                run_vars["as_of"] = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
             if "monitor_open_dates" in declared and open_dates:
                 run_vars["monitor_open_dates"] = open_dates
             freshness = cfg.freshness if opts.freshness is None else opts.freshness

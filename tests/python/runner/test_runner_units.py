@@ -41,7 +41,9 @@ def finding(**kw) -> Finding:
             },
         ],
         row_count=1,
-        look_further=["pipemon run --select processor_failed     rebuild and judge this check again"],
+        look_further=[
+            "pipemon run --select processor_failed     rebuild and judge this check again"
+        ],
     )
     base.update(kw)
     return Finding(**base)
