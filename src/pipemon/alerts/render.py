@@ -27,9 +27,13 @@ def clip_words(text: str, limit: int) -> str:
     if limit <= 1:
         return "…"[:limit]
     cut = text[: limit - 1]
-    if " " in cut and text[limit - 1] != " ":
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,;:-") + "…"
+    if text[limit - 1] != " ":
+        # a word boundary; in one long identifier, its own separators (_ . -) are the words
+        seps = " " if " " in cut else "_.-"
+        at = max(cut.rfind(sep) for sep in seps)
+        if at > 0:
+            cut = cut[:at]
+    return cut.rstrip(" ,;:-_.") + "…"
 
 
 def _stamp(value: dt.datetime | None) -> str:
@@ -45,7 +49,7 @@ def subject(
     more: int = 0,
 ) -> str:
     """`[pipemon ERROR] processor failed: nbac_injury_report 2025-12-03` (whole words only);
-    `more` consequences grouped with the cause add ` +N more`."""
+    `more` consequences grouped with the cause add ` +N`."""
     severity = severity or finding.severity
     if kind == "resolved":
         tag = "[pipemon RESOLVED]"
@@ -56,7 +60,7 @@ def subject(
     if kind == "reminder":
         tag = tag[:-1] + f" x{occurrence}]"
     head = f"{tag} "
-    tail = f" +{more} more" if more else ""
+    tail = f" +{more}" if more else ""
     room = SUBJECT_MAX - len(head) - len(tail)
     # a test's name is its short headline ("processor failed after retries"); the plain-words
     # description goes in the body, where a phone has room for it
@@ -65,8 +69,10 @@ def subject(
     if finding.target or finding.game_date:
         date = f" {finding.game_date}" if finding.game_date else ""
         target = finding.target or ""
-        if target:  # the date always shows whole; a long target gives way to the description
-            target = clip_words(target, max(room - len(date) - 2 - min(len(description), 28), 12))
+        if target and len(description) + len(target) + len(date) + 2 > room:
+            # the date always shows whole; the headline keeps up to 30 characters, the target
+            # takes the rest (at least 16)
+            target = clip_words(target, max(room - len(date) - 2 - min(len(description), 30), 16))
         key = (target + date).strip()
         return f"{head}{clip_words(description, room - len(key) - 2)}: {key}{tail}"
     return head + clip_words(description, room) + tail
