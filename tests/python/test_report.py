@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -41,10 +43,29 @@ def season(
     return use_season(tmp_path_factory, monkeypatch)
 
 
+def record_incidents(season: StatusSeason, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pipemon alert` on the season's build, so the warehouse holds open incidents."""
+    from pipemon import runner
+
+    config = tmp_path / "alerts.yml"
+    config.write_text(f"channels:\n  log: {{url: 'file://{tmp_path}/alerts.log'}}\n"
+                      "default_channels: [log]\n")  # fmt: skip
+    monkeypatch.setenv("PIPEMON_ALERTS_CONFIG", str(config))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(season.target_path))
+    runner.execute(runner.RunOptions(command="alert"))
+
+
 @pytest.fixture
-def written(season: StatusSeason, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def written(
+    season: StatusSeason,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    record_incidents(season, tmp_path, monkeypatch)
     out = tmp_path / "report.html"
-    code = cli.main(["report", "--out", str(out), "--run-results", str(season.run_results)])
+    capsys.readouterr()
+    code = cli.main(["report", "--out", str(out)])
     printed = capsys.readouterr().out.strip()
     assert code == 0 and printed == str(out.resolve())
     return out
@@ -78,7 +99,14 @@ def expected(season: StatusSeason) -> dict[str, Any]:
         for r in json.loads(season.run_results.read_text())["results"]
         if r["unique_id"].startswith("test.") and r["status"] in ("fail", "warn", "error")
     ]
-    return {"week": week, "systems": systems, "phases": phases, "failing": failing}
+    incidents = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "pipemon.cli", "incidents", "--json"],
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout
+    )["incidents"]  # fmt: skip
+    return {"week": week, "systems": systems, "phases": phases, "failing": failing,
+            "incidents": incidents}  # fmt: skip
 
 
 def test_report_renders_in_chromium(season: StatusSeason, written: Path, tmp_path: Path) -> None:
@@ -164,9 +192,11 @@ def test_report_renders_in_chromium(season: StatusSeason, written: Path, tmp_pat
             assert page.locator("img").count() == 0
             assert page.locator("script").count() == 0
 
-            # open alerts: no alert recorded by the runner here, so the failing tests
+            # open alerts: exactly the open incidents `pipemon incidents` lists
             alerts = page.locator("[data-panel='alerts'] tr.alert-row")
-            assert alerts.count() == len(want["failing"]) > 0
+            assert alerts.count() == len(want["incidents"]) > 0
+            shown = alerts.locator("td.msg").all_inner_texts()
+            assert shown == [i["subject"] for i in want["incidents"]]
         finally:
             context.close()
 
@@ -196,61 +226,24 @@ def test_report_without_marts_says_what_to_do(
     assert code == 3 and "make demo" in err and not (tmp_path / "r.html").exists()
 
 
-class FakeWarehouse:
-    def __init__(self, rows: list[dict[str, Any]] | None) -> None:
-        self.rows = rows
+def test_open_alerts_panel_equals_pipemon_incidents(
+    season: StatusSeason, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_incidents(season, tmp_path, monkeypatch)
+    listed = subprocess.run(
+        [sys.executable, "-m", "pipemon.cli", "incidents", "--json"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    from pipemon.warehouse import open_warehouse, resolve
 
-    def table(self, name: str) -> str:
-        return name
-
-    def query(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        from pipemon.warehouse import WarehouseError
-
-        if self.rows is None:
-            raise WarehouseError("Catalog Error: Table with name fct_alerts does not exist!")
-        return self.rows
-
-
-def test_open_alerts_from_fct_alerts_drop_resolved_and_summaries(tmp_path: Path) -> None:
-    def alert(sig: str, kind: str, at: str, severity: str = "error") -> dict[str, Any]:
-        return {"signature": sig, "kind": kind, "severity": severity, "test_name": sig,
-                "target": "x", "owner": "o", "subject": f"{sig} {kind}", "game_date": None,
-                "created_at": None, "at_text": at}  # fmt: skip
-
-    rows = [
-        alert("a", "alert", "1"),
-        alert("b", "alert", "2", "warn"),
-        alert("a", "resolved", "3"),
-        alert("c", "alert", "4"),
-        alert("c", "reminder", "5"),
-        alert("s", "summary", "6"),
-    ]
-    got, source = report.open_alerts(FakeWarehouse(rows), tmp_path / "nothing.json")
-    assert [(r["signature"], r["kind"]) for r in got] == [("c", "reminder"), ("b", "alert")]
-    assert source.startswith("fct_alerts")
-
-
-def test_open_alerts_fall_back_to_run_results(tmp_path: Path) -> None:
-    results = tmp_path / "run_results.json"
-    results.write_text(
-        json.dumps(
-            {
-                "results": [
-                    {"unique_id": "test.pipemon.a_warning.1", "status": "warn", "failures": 2},
-                    {"unique_id": "test.pipemon.an_error.2", "status": "fail", "failures": 1},
-                    {"unique_id": "test.pipemon.fine.3", "status": "pass", "failures": 0},
-                    {"unique_id": "model.pipemon.m", "status": "error"},
-                ]
-            }
-        )
-    )
-    got, source = report.open_alerts(FakeWarehouse(None), results)
-    assert [(r["severity"], r["test_name"]) for r in got] == [
-        ("error", "an_error"),
-        ("warn", "a_warning"),
-    ]
-    assert "run_results.json" in source
-    assert report.open_alerts(FakeWarehouse(None), tmp_path / "missing.json")[0] == []
+    wh = open_warehouse(resolve())
+    try:
+        rows, source = report.open_alerts(wh)
+    finally:
+        wh.close()
+    ids = [i["incident_id"] for i in json.loads(listed.stdout)["incidents"]]
+    assert ids and [r["incident_id"] for r in rows] == ids
+    assert "pipemon incidents" in source
 
 
 def test_chart_axes_are_round_and_bars_scale() -> None:

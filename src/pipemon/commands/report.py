@@ -36,16 +36,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--as-of",
         metavar="TIME",
-        help="UTC time the report is for (default: now, or the demo's own as_of)",
+        help="UTC time the report is for (default: the as_of of the runner's last run, else now)",
     )
     parser.add_argument("--target", help="dbt target to read (default: the profile's)")
-    parser.add_argument(
-        "--run-results",
-        type=Path,
-        metavar="PATH",
-        help="dbt run_results.json for open alerts when fct_alerts is missing "
-        "(default: target/run_results.json)",
-    )
     parser.set_defaults(func=run)
 
 
@@ -60,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = None
     try:
         ctx = status.open_context(args.target, as_of)
-        result = report.write_report(ctx, args.out or report.default_out_path(), args.run_results)
+        result = report.write_report(ctx, args.out or report.default_out_path())
     except status.StatusError as exc:
         print(
             f"pipemon report: {exc}: build the marts first with `make demo` or `pipemon run`",

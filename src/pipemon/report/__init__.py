@@ -14,9 +14,8 @@ JavaScript at all. A Content-Security-Policy meta tag forbids scripts and networ
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +87,7 @@ def _executions_sql(t: Any, columns: str, group: bool) -> str:
     return "\nunion all\n".join(parts)
 
 
-def gather(ctx: Context, run_results: Path | None = None) -> dict[str, Any]:
+def gather(ctx: Context) -> dict[str, Any]:
     """Every number the report shows, read from the marts."""
     wh, as_of = ctx.warehouse, ctx.as_of
     t = wh.table
@@ -207,7 +206,7 @@ def gather(ctx: Context, run_results: Path | None = None) -> dict[str, Any]:
         f"from {t('scraper_daily_stats')} where game_date between @s and @e group by game_date",
         {"s": trend_start, "e": yesterday},
     )
-    alerts, alerts_source = open_alerts(wh, run_results)
+    alerts, alerts_source = open_alerts(wh)
 
     days = [trend_start + timedelta(days=i) for i in range(TREND_DAYS)]
     return {
@@ -230,56 +229,19 @@ def gather(ctx: Context, run_results: Path | None = None) -> dict[str, Any]:
     }
 
 
-def open_alerts(wh: Any, run_results: Path | None) -> tuple[list[dict[str, Any]], str]:
-    """Open alerts from the runner's `fct_alerts`; without it, failing tests of the last run."""
+def open_alerts(wh: Any) -> tuple[list[dict[str, Any]], str]:
+    """The open incidents in the warehouse: the same list, from the same function, as
+    `pipemon incidents` (pipemon.alerts.manage.open_incident_rows)."""
+    from pipemon.alerts import manage
     from pipemon.warehouse import WarehouseError
 
     try:
-        rows = wh.query(
-            "select signature, kind, severity, test_name, target, owner, subject, game_date, "
-            f"created_at from {wh.table('fct_alerts')} order by created_at",
-            {},
-        )
-    except WarehouseError:
-        rows = None
-    if rows:
-        latest: dict[str, dict[str, Any]] = {}
-        for r in rows:
-            if r.get("kind") == "summary":
-                continue
-            latest[str(r.get("signature"))] = r
-        open_rows = [r for r in latest.values() if r.get("kind") != "resolved"]
-        open_rows.sort(key=lambda r: (r.get("severity") != "error", str(r.get("test_name"))))
-        for r in open_rows:
-            r["at"] = fmt_et(r.get("created_at"))
-        return open_rows, "fct_alerts (alerts the runner raised and has not seen resolved)"
-    path = run_results or project.project_dir() / "target" / "run_results.json"
-    try:
-        results = json.loads(path.read_text()).get("results", [])
-    except (OSError, ValueError):
-        return [], "no fct_alerts and no target/run_results.json: run `pipemon run`"
-    failing = []
-    for r in results:
-        uid = str(r.get("unique_id", ""))
-        if not uid.startswith(("test.", "unit_test.")) or r.get("status") not in (
-            "fail",
-            "warn",
-            "error",
-        ):
-            continue
-        failing.append(
-            {
-                "severity": "warn" if r.get("status") == "warn" else "error",
-                "test_name": uid.split(".")[2] if uid.count(".") >= 2 else uid,
-                "target": f"{r.get('failures') or 0} failing rows",
-                "subject": r.get("message") or "",
-                "owner": "",
-                "game_date": None,
-                "at": "",
-            }
-        )
-    failing.sort(key=lambda r: (r["severity"] != "error", r["test_name"]))
-    return failing, f"failing tests in {path.name} (no alerts recorded by the runner)"
+        rows = manage.open_incident_rows(wh, datetime.now(UTC))
+    except WarehouseError as exc:
+        return [], f"incidents unreadable: {exc}"
+    for r in rows:
+        r["at"] = fmt_et(r.get("opened_at"))
+    return rows, "open incidents recorded by the runner (the list `pipemon incidents` prints)"
 
 
 # -- charts ------------------------------------------------------------------------------
@@ -397,8 +359,8 @@ def render(data: dict[str, Any]) -> str:
     return template.render(charts=build_charts(data), **data)
 
 
-def write_report(ctx: Context, out: Path, run_results: Path | None = None) -> ReportResult:
-    data = gather(ctx, run_results)
+def write_report(ctx: Context, out: Path) -> ReportResult:
+    data = gather(ctx)
     html = render(data)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")

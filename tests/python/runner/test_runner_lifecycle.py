@@ -160,3 +160,16 @@ def test_incident_commands_on_the_command_line(env, smtp, clock):
     closed = cli("close", incident_id, "--reason", "false alarm")
     assert closed.returncode == 0
     assert cli("incidents").stdout == "No open incidents.\n"
+
+
+def test_status_and_report_default_to_the_last_runs_as_of(env, smtp, clock):
+    from pipemon import status
+
+    setup(env, smtp)
+    at(clock, "2025-12-02 13:00:00")
+    run(clock, [])
+    wh = open_warehouse(resolve())
+    try:
+        assert status.last_run_as_of(wh) == clock.now
+    finally:
+        wh.close()
