@@ -76,7 +76,7 @@ def _key_text(value: Any) -> str | None:
 
 def _look_further(name: str) -> list[str]:
     """Commands that work as written from the project (the runner passes the profiles dir)."""
-    return [f"pipemon run --select {name}     rebuild and judge this check again"]
+    return [f"pipemon run --select {name}  # judge this check again now"]
 
 
 def judge(

@@ -213,10 +213,10 @@ def incident_body(
             lines.append(f"  {cause.runbook}")
     lines += [
         "",
-        "Next:",
-        f"  pipemon show {incident_id}      every failing row, from the warehouse",
-        f'  pipemon ack {incident_id} --for 24h --reason "..."      silence it for a day',
-        f'  pipemon close {incident_id} --reason "..."      end it by hand',
+        "Next (each line runs as written in a shell, from the project):",
+        f"  pipemon show {incident_id}  # every failing row, from the warehouse",
+        f'  pipemon ack {incident_id} --for 24h --reason "..."  # silence it for a day',
+        f'  pipemon close {incident_id} --reason "..."  # end it by hand',
     ]
     lines += [f"  {cmd}" for cmd in cause.look_further]
     return "\n".join(lines) + "\n"

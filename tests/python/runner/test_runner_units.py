@@ -41,9 +41,7 @@ def finding(**kw) -> Finding:
             },
         ],
         row_count=1,
-        look_further=[
-            "pipemon run --select processor_failed     rebuild and judge this check again"
-        ],
+        look_further=["pipemon run --select processor_failed  # judge this check again now"],
     )
     base.update(kw)
     return Finding(**base)
