@@ -20,6 +20,9 @@ RUN pip install . && rm -rf build src/*.egg-info
 # The dbt project (profiles hold no secrets: credentials come from the job's service account).
 COPY dbt_project.yml ./
 COPY profiles ./profiles
+# alert routing (read from /app/config/alerts.yml) and the runbooks the alerts link to
+COPY config ./config
+COPY docs/runbooks ./docs/runbooks
 COPY macros ./macros
 COPY models ./models
 COPY seeds ./seeds

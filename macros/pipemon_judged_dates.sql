@@ -12,7 +12,30 @@
     {{ pipemon_date_add(pipemon_as_of_date(), 1 - days) }}
 {%- endmacro %}
 
-{#- A predicate: the date expression falls inside the judged window. -#}
+{#- The ET dates of open incidents (var `monitor_open_dates`, a list of 'YYYY-MM-DD' the runner
+    passes): judged again on every run until their incident is fixed or closed, even after they
+    have left the lookback window. -#}
+{% macro pipemon_open_dates() -%}
+    {%- set dates = var('monitor_open_dates', []) -%}
+    {%- if dates is string -%}{%- set dates = [dates] if dates else [] -%}{%- endif -%}
+    {%- set out = [] -%}
+    {%- for d in dates -%}
+        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', d | string) -%}
+            {{ exceptions.raise_compiler_error("var monitor_open_dates must list dates 'YYYY-MM-DD', got '" ~ d ~ "'") }}
+        {%- endif -%}
+        {%- do out.append(d | string) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- A predicate: the date expression falls inside the judged window (the last
+    `monitor_lookback_days` ET dates, plus the dates of open incidents). -#}
 {% macro pipemon_is_judged(date_expression) -%}
-    ({{ date_expression }} between {{ pipemon_judged_start_date() }} and {{ pipemon_as_of_date() }})
+    {%- set open_dates = pipemon_open_dates() -%}
+    ({{ date_expression }} between {{ pipemon_judged_start_date() }} and {{ pipemon_as_of_date() }}
+    {%- if open_dates %}
+        or ({{ date_expression }} <= {{ pipemon_as_of_date() }} and {{ date_expression }} in (
+        {%- for d in open_dates %}cast('{{ d }}' as date){% if not loop.last %}, {% endif %}{% endfor -%}
+        ))
+    {%- endif -%})
 {%- endmacro %}

@@ -66,6 +66,11 @@ def invoke(
 
 
 def target_path() -> Path:
+    """Where dbt writes its artifacts: $DBT_TARGET_PATH (dbt reads it too), else target/."""
+    env = os.environ.get("DBT_TARGET_PATH")
+    if env:
+        path = Path(env)
+        return path if path.is_absolute() else project.project_dir() / path
     return project.project_dir() / "target"
 
 

@@ -213,6 +213,32 @@ def demo_as_of(warehouse_path: Path | None) -> datetime | None:
         return None
 
 
+def last_run_as_of(wh: Any) -> datetime | None:
+    """The moment the runner's last completed `pipemon run` judged from (its as_of var, else
+    when it started), from monitor_runs: the same truth the alerts were sent from."""
+    from pipemon.warehouse import WarehouseError
+
+    try:
+        row = wh.last_run()
+    except WarehouseError:
+        return None
+    if not row:
+        return None
+    try:
+        given = json.loads(row.get("vars") or "{}").get("as_of")
+    except (ValueError, AttributeError):
+        given = None
+    if given:
+        try:
+            return parse_as_of(str(given))
+        except ValueError:
+            pass
+    started = row.get("started_at")
+    if isinstance(started, datetime):
+        return started if started.tzinfo else started.replace(tzinfo=UTC)
+    return None
+
+
 def default_dates(as_of: datetime, day: date | None) -> tuple[date, date]:
     """(judged date, predictions date): yesterday and today in ET, or `day` and the day after."""
     if day is not None:
@@ -721,7 +747,8 @@ class Context:
 
 
 def open_context(target: str | None, as_of: datetime | None) -> Context:
-    """Open the warehouse of `target`; `as_of` defaults to the demo's own or to now."""
+    """Open the warehouse of `target`; `as_of` defaults to the as_of of the runner's last run
+    (monitor_runs), else to a generated demo's own, else to now."""
     from pipemon.warehouse import SettingsError, open_warehouse, resolve
 
     try:
@@ -735,7 +762,8 @@ def open_context(target: str | None, as_of: datetime | None) -> Context:
         str(path) if path is not None else f"{settings.type}:{settings.project}.{settings.schema}"
     )
     wh = open_warehouse(settings)
-    when = as_of or demo_as_of(path) or datetime.now(UTC)
+    # the moment of the runner's last run, else a generated demo's own, else now
+    when = as_of or last_run_as_of(wh) or demo_as_of(path) or datetime.now(UTC)
     return Context(wh, label, when, path)
 
 

@@ -46,8 +46,8 @@ deploy = load_deploy()
 def dry_run() -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "PIPEMON_SMTP_PASSWORD": SECRET_VALUE,
-        "PIPEMON_WEBHOOK_URLS": SECRET_VALUE,
+        "PIPEMON_ALERT_EMAIL_URL": SECRET_VALUE,
+        "PIPEMON_ALERT_WEBHOOK_URL": SECRET_VALUE,
     }
     return subprocess.run(
         [sys.executable, str(SCRIPT), *ARGS, "--dry-run"],
@@ -131,8 +131,8 @@ def test_cloud_run_job_env_and_secret_references(
     assert not any("PASSWORD" in key or "WEBHOOK" in key for key in env)
     secrets = dict(item.split("=", 1) for item in f["set-secrets"].split(","))
     assert secrets == {
-        "PIPEMON_SMTP_PASSWORD": "pipemon-smtp-password:latest",
-        "PIPEMON_WEBHOOK_URLS": "pipemon-webhook-urls:latest",
+        "PIPEMON_ALERT_EMAIL_URL": "pipemon-alert-email-url:latest",
+        "PIPEMON_ALERT_WEBHOOK_URL": "pipemon-alert-webhook-url:latest",
     }
 
 
@@ -171,8 +171,8 @@ def test_iam_bindings_are_exactly_the_needed_ones(
 
     secret_bindings = commands(out, "gcloud secrets add-iam-policy-binding")
     assert sorted(a[3] for a in secret_bindings) == [
-        "pipemon-smtp-password",
-        "pipemon-webhook-urls",
+        "pipemon-alert-email-url",
+        "pipemon-alert-webhook-url",
     ]
     assert all(flags(a)["role"] == "roles/secretmanager.secretAccessor" for a in secret_bindings)
     roles = {flags(a).get("role") for a in commands(out, "gcloud")} - {None}
@@ -258,3 +258,35 @@ def test_unparseable_or_missing_file(tmp_path: Path) -> None:
     assert result.returncode == 2 and "not valid YAML" in result.stderr
     result = run_script(tmp_path / "absent.yml")
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_deploy_file_image_and_alert_config_agree() -> None:
+    """The secrets the job gets are the variables the config reads, and the image ships the
+    config (and the runbooks alerts link to); the deploy doc names the same variables."""
+    import re
+
+    schedules = yaml.safe_load((ROOT / "deploy" / "schedules.yml").read_text())
+    secrets = set(schedules["job"]["secrets"])
+    config_text = (ROOT / "config" / "alerts.yml").read_text()
+    read = set(re.findall(r"\$\{(PIPEMON_ALERT_[A-Z_]+)\}", config_text))
+    assert secrets, "the job delivers nothing without channel secrets"
+    assert secrets <= read, f"secrets no channel reads: {sorted(secrets - read)}"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^COPY config \./config$", dockerfile, re.M), "the image lacks config/"
+    assert re.search(r"^COPY docs/runbooks \./docs/runbooks$", dockerfile, re.M)
+    assert "PIPEMON_PROJECT_DIR=/app" in dockerfile  # so config/alerts.yml is /app/config/...
+    doc = (ROOT / "docs" / "deploying.md").read_text()
+    for name in secrets:
+        assert name in doc
+        assert schedules["job"]["secrets"][name].split(":")[0] in doc  # the secret created
+    from pipemon.alerts import config
+
+    cfg = config.load(
+        ROOT / "config" / "alerts.yml", env={name: "json://127.0.0.1/x" for name in secrets}
+    )
+    assert set(cfg.enabled) >= {"email", "webhook"}
+    # with only the deployed secrets set, an error and a warning reach a deployed channel
+    deployed = {n for n, c in cfg.channels.items() if c.url and "127.0.0.1/x" in c.url}
+    for severity in ("error", "warn"):
+        attrs = {"severity": [severity], "source": ["test"], "kind": ["alert"]}
+        assert set(cfg.channels_for(attrs)) & deployed, severity

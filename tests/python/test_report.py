@@ -22,7 +22,6 @@ from conftest_report import HistorySeason, use_history, use_quiet
 from conftest_status import XSS
 from pipemon import cli, status
 from pipemon.report import charts
-from pipemon.report.incidents import _from_alert_log
 
 pytestmark = pytest.mark.browser
 
@@ -118,13 +117,14 @@ def in_first_screen(page: Any, selector: str) -> bool:
 
 
 def open_signatures(season: HistorySeason) -> dict[str, tuple[str, str]]:
-    """Signature -> (owner, severity) of what is open, by SQL: latest non-summary row not resolved."""
-    rows = season.query(
-        "select signature, kind, owner, severity from (select *, row_number() over "
-        "(partition by signature order by created_at desc, kind = 'resolved' desc) as n "
-        "from monitoring.alert_log where kind != 'summary') where n = 1"
-    )
-    return {r[0]: (r[2] or "", r[3]) for r in rows if r[1] != "resolved"}
+    """Incident id -> (owner, severity) of what is open: the rows `pipemon incidents` prints."""
+    from datetime import UTC, datetime
+
+    from pipemon.alerts import manage
+
+    ctx = status.open_context(None, season.as_of)
+    rows = manage.open_incident_rows(ctx.warehouse, datetime.now(UTC))
+    return {str(r["incident_id"]): (str(r["owner"] or ""), str(r["severity"])) for r in rows}
 
 
 def test_bad_day_reads_at_a_glance_at_every_width(
@@ -331,31 +331,6 @@ def test_report_without_marts_says_what_to_do(
     code = cli.main(["report", "--out", str(tmp_path / "r.html")])
     err = capsys.readouterr().err
     assert code == 3 and "make demo" in err and not (tmp_path / "r.html").exists()
-
-
-def test_open_incidents_follow_the_runners_log() -> None:
-    def row(sig: str, kind: str, at: int, severity: str = "error") -> dict[str, Any]:
-        return {"alert_id": f"{sig}{at}", "signature": sig, "kind": kind, "severity": severity,
-                "test_name": sig, "target": "x", "owner": "o", "subject": f"{sig} {kind}",
-                "payload": '{"description": "why", "rows": [{"target": "x", "error": "boom"}]}',
-                "failing_rows": 1, "game_date": None, "created_at": at}  # fmt: skip
-
-    rows = [
-        row("a", "alert", 1),
-        row("b", "alert", 2, "warn"),
-        row("a", "resolved", 3),
-        row("c", "alert", 4),
-        row("c", "reminder", 5),
-        row("s", "summary", 6),
-        row("a", "alert", 7),  # fails again after it was resolved: a new episode
-    ]
-    got = _from_alert_log(rows)
-    assert [(i.signature, i.opened_at, i.last_seen_at, i.messages) for i in got] == [
-        ("c", 4, 5, 2),
-        ("a", 7, 7, 1),
-        ("b", 2, 2, 1),
-    ]
-    assert got[0].cause == "why" and got[0].sample == {"error": "boom"}
 
 
 def test_chart_axes_are_round_and_bars_scale() -> None:

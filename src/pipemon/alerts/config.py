@@ -12,16 +12,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from pipemon import project
+from pipemon.alerts import schema
 from pipemon.alerts.policy import Limits
 from pipemon.alerts.redact import Redactor, url_secrets
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-MATCH_KEYS = ("severity", "owner", "tag", "source", "kind", "test")
 
 
 class ConfigError(ValueError):
@@ -63,7 +63,14 @@ class AlertsConfig:
     claim_stale_minutes: float = 30.0
     history_days: int = 30
     freshness: bool = True
+    runbook_base_url: str = "docs/runbooks"
+    path: Path | None = None
     redactor: Redactor = field(default_factory=Redactor)
+
+    @property
+    def enabled(self) -> list[str]:
+        """Channels with a URL (their variables are set), in config order."""
+        return [name for name, c in self.channels.items() if c.url]
 
     def channels_for(self, attrs: Mapping[str, list[str]]) -> list[str]:
         """Channels of every matching route (in config order), else the defaults."""
@@ -98,32 +105,35 @@ def _expand(value: str, env: Mapping[str, str], secrets: list[str]) -> tuple[str
     return expanded, ""
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return [str(value)]
-
-
 def default_path() -> Path:
     env = os.environ.get("PIPEMON_ALERTS_CONFIG")
     return Path(env) if env else project.project_dir() / "config" / "alerts.yml"
 
 
 def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> AlertsConfig:
+    """Read and validate the alert config. Raises ConfigError (a monitoring failure) when the
+    file is missing, is not YAML, breaks the schema or a route names an unknown channel."""
     env = os.environ if env is None else env
     path = path or default_path()
-    raw: dict[str, Any] = {}
-    if path.is_file():
+    if not path.is_file():
+        raise ConfigError(
+            f"alert config {path} does not exist (set --config or PIPEMON_ALERTS_CONFIG to the "
+            "file; the image ships config/alerts.yml)"
+        )
+    try:
         loaded = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: expected a mapping")
-        raw = loaded
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        parsed = schema.AlertsSchema.model_validate(loaded)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: " + "; ".join(schema.explain(exc))) from exc
     secrets: list[str] = []
     channels: dict[str, ChannelConfig] = {}
-    for name, spec in (raw.get("channels") or {}).items():
-        url_raw = spec.get("url") if isinstance(spec, dict) else spec
+    for name, spec in parsed.channels.items():
+        url_raw = spec.url if isinstance(spec, schema.ChannelSchema) else spec
         if not url_raw:
             channels[name] = ChannelConfig(name, None, "no url")
             continue
@@ -132,42 +142,73 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Aler
             secrets += url_secrets(url)
         channels[name] = ChannelConfig(name, url or None, reason or None)
     routes = []
-    for entry in raw.get("routes") or []:
-        match = {k: _as_list(v) for k, v in (entry.get("match") or {}).items()}
-        unknown = set(match) - set(MATCH_KEYS)
-        if unknown:
-            raise ConfigError(f"{path}: unknown match keys {sorted(unknown)}")
-        routes.append(Route(match, _as_list(entry.get("channels"))))
-    for route in routes:
-        for channel in route.channels:
+    for i, entry in enumerate(parsed.routes):
+        match = {k: list(v) for k, v in entry.match.model_dump().items() if v}
+        routes.append(Route(match, list(entry.channels)))
+        for channel in entry.channels:
             if channel not in channels:
-                raise ConfigError(f"{path}: route names unknown channel {channel!r}")
-    limits_raw = raw.get("limits") or {}
-    limits = Limits(**{k: v for k, v in limits_raw.items() if k in Limits.__dataclass_fields__})
-    samples = raw.get("samples") or {}
-    heartbeat = raw.get("heartbeat_url")
+                raise ConfigError(
+                    f"{path}: routes.{i}.channels: unknown channel {channel!r}"
+                    + schema.suggest(channel, list(channels))
+                )
+    for key in ("default_channels", "summary_channels"):
+        for channel in getattr(parsed, key):
+            if channel not in channels:
+                raise ConfigError(
+                    f"{path}: {key}: unknown channel {channel!r}"
+                    + schema.suggest(channel, list(channels))
+                )
+    lim = parsed.limits
+    limits = Limits(
+        max_per_hour=lim.max_per_hour,
+        reminder_ladder_minutes=tuple(lim.reminder_ladder_minutes),
+        digest_after=lim.digest_after,
+    )
     heartbeat_url = None
-    if heartbeat:
-        heartbeat_url, _ = _expand(str(heartbeat), env, secrets)
+    if parsed.heartbeat_url:
+        heartbeat_url, _ = _expand(str(parsed.heartbeat_url), env, secrets)
         if heartbeat_url:
             secrets += url_secrets(heartbeat_url)
     heartbeat_url = env.get("PIPEMON_HEARTBEAT_URL") or heartbeat_url or None
     if env.get("PIPEMON_HEARTBEAT_URL"):
         secrets += url_secrets(env["PIPEMON_HEARTBEAT_URL"])
-    delivery = raw.get("delivery") or {}
     return AlertsConfig(
+        path=path,
         channels=channels,
         routes=routes,
-        default_channels=_as_list(raw.get("default_channels")),
-        summary_channels=_as_list(raw.get("summary_channels")),
+        default_channels=list(parsed.default_channels),
+        summary_channels=list(parsed.summary_channels),
         limits=limits,
-        max_rows=int(samples.get("max_rows", 5)),
-        samples=bool(samples.get("enabled", True)),
+        max_rows=parsed.samples.max_rows,
+        samples=parsed.samples.enabled,
         heartbeat_url=heartbeat_url,
-        delivery_timeout_seconds=float(delivery.get("timeout_seconds", 10)),
-        lock_timeout_seconds=float(delivery.get("lock_timeout_seconds", 900)),
-        claim_stale_minutes=float(delivery.get("claim_stale_minutes", 30)),
-        history_days=int(raw.get("history_days", 30)),
-        freshness=bool(raw.get("freshness", True)),
+        delivery_timeout_seconds=parsed.delivery.timeout_seconds,
+        lock_timeout_seconds=parsed.delivery.lock_timeout_seconds,
+        claim_stale_minutes=parsed.delivery.claim_stale_minutes,
+        history_days=parsed.history_days,
+        freshness=parsed.freshness,
+        runbook_base_url=parsed.runbook_base_url.rstrip("/"),
         redactor=Redactor(secrets),
     )
+
+
+def salvage_channels(path: Path | None, env: Mapping[str, str] | None = None) -> AlertsConfig:
+    """The channels of a config that failed validation, read leniently, so the monitoring
+    failure can still be announced on every channel that works (empty when unreadable)."""
+    env = os.environ if env is None else env
+    path = path or default_path()
+    secrets: list[str] = []
+    channels: dict[str, ChannelConfig] = {}
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+        specs = raw.get("channels") or {} if isinstance(raw, dict) else {}
+        for name, spec in dict(specs).items():
+            url_raw = spec.get("url") if isinstance(spec, dict) else spec
+            if isinstance(url_raw, str) and url_raw:
+                url, _ = _expand(url_raw, env, secrets)
+                if url:
+                    secrets += url_secrets(url)
+                    channels[str(name)] = ChannelConfig(str(name), url)
+    except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError):
+        channels = {}
+    return AlertsConfig(path=path, channels=channels, redactor=Redactor(secrets))

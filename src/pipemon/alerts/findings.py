@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipemon.alerts.model import Finding, json_safe
+from pipemon.alerts.model import EVIDENCE_CAP, Finding, json_safe
 
 MONITOR_PREFIX = "pipemon.monitor."
 ALL_ROWS_CAP = 10_000
@@ -74,20 +74,9 @@ def _key_text(value: Any) -> str | None:
     return str(json_safe(value))
 
 
-def _look_further(name: str, relation: str | None, key: tuple[str | None, str | None]) -> list[str]:
-    out = [f"dbt build --select {name}"]
-    if relation:
-        where = ""
-        game_date, target = key
-        conds = []
-        if game_date is not None:
-            conds.append(f"game_date = '{game_date}'")
-        if target is not None:
-            conds.append("target = '" + target.replace("'", "''") + "'")
-        if conds:
-            where = " where " + " and ".join(conds)
-        out.append(f"select * from {relation}{where}")
-    return out
+def _look_further(name: str) -> list[str]:
+    """Commands that work as written from the project (the runner passes the profiles dir)."""
+    return [f"pipemon run --select {name}  # judge this check again now"]
 
 
 def judge(
@@ -121,7 +110,7 @@ def judge(
                         owner=str(_meta(node).get("owner") or "pipemon"),
                         runbook=f"Fix the model; its tests were skipped: dbt build --select {name}",
                         detail=str(result.get("message") or ""),
-                        look_further=[f"dbt build --select {name}"],
+                        look_further=_look_further(name),
                     )
                 )
             elif status in ("success", "pass"):
@@ -174,7 +163,7 @@ def judge(
                     runbook=str(meta.get("runbook") or ""),
                     tags=tags,
                     detail=str(result.get("message") or ""),
-                    look_further=[f"dbt build --select {name}"],
+                    look_further=_look_further(name),
                 )
             )
             continue
@@ -225,9 +214,10 @@ def judge(
                     game_date=key[0],
                     target=key[1],
                     rows=[json_safe(r) for r in group[:max_rows]] if samples else [],
+                    evidence=[json_safe(r) for r in group[:EVIDENCE_CAP]],
                     row_count=count,
                     detail=detail,
-                    look_further=_look_further(name, relation, key),
+                    look_further=_look_further(name),
                 )
             )
     return out
@@ -266,7 +256,9 @@ def judge_freshness(
                     runbook="Check the job that writes the table; docs/runner.md#freshness",
                     target=name,
                     detail=f"last loaded {result.get('max_loaded_at')} ({hours} ago)",
-                    look_further=[f"dbt source freshness --select source:{name}"],
+                    look_further=[
+                        f"pipemon run --select source:{name}+     judge this source again"
+                    ],
                 )
             )
             continue

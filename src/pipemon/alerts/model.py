@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("error", "warn")
+EVIDENCE_CAP = 100
 
 
 def json_safe(value: Any) -> Any:
@@ -56,6 +57,9 @@ class Finding:
     row_count: int = 0
     detail: str = ""
     look_further: list[str] = field(default_factory=list)
+    # every failing row behind the finding (up to EVIDENCE_CAP), whatever the samples setting:
+    # what grouping reads and `pipemon show` prints; stored with the incident, not in messages
+    evidence: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def signature(self) -> str:
@@ -98,6 +102,10 @@ class Finding:
             }
         )
 
+    def to_record(self) -> dict[str, Any]:
+        """The payload plus the evidence rows: what an incident event stores."""
+        return {**self.to_payload(), "evidence": json_safe(self.evidence)}
+
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Finding:
         names = cls.__dataclass_fields__
@@ -106,18 +114,19 @@ class Finding:
 
 @dataclass
 class Message:
-    """One message to send (or to count): an alert, aggregate, reminder, resolved, summary."""
+    """One message to send (or to count): an alert, reminder, resolved, digest, summary."""
 
-    kind: str  # alert | aggregate | reminder | suppressed | resolved | summary
+    kind: str  # alert | reminder | suppressed | resolved | digest | summary
     finding: Finding
     subject: str
     body: str
     occurrence: int = 1
     alert_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    incident_id: str | None = None
 
     @property
     def severity(self) -> str:
-        if self.kind in ("resolved", "summary"):
+        if self.kind in ("resolved", "summary", "digest"):
             return "info"
         return self.finding.severity
 
@@ -129,6 +138,7 @@ class Message:
         return {
             "delivery_id": f"{self.alert_id}:{channel or '-'}",
             "alert_id": self.alert_id,
+            "incident_id": self.incident_id,
             "run_id": run_id,
             "signature": f.signature,
             "kind": self.kind,

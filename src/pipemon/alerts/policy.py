@@ -1,17 +1,13 @@
-"""No spam: what to do with a finding, given what was sent before.
+"""No spam: what to do with an open incident this run, given what was sent for it before.
 
-A signature (check + failing key) lives in episodes. An episode starts with the first
-occurrence and ends when the signature is resolved or after `reset_after_quiet_minutes` without
-an occurrence. Inside an episode (defaults are the pipeline's own e-mail limiter):
+An incident is paged once when it opens (`alert`). While it stays open, every run that still
+finds it failing is an occurrence: recorded in alert_log as `suppressed` (counted, not sent),
+except when the reminder ladder says it is time (`reminder`): the first reminder comes
+`reminder_ladder_minutes[0]` after the last message, the next `[1]` after that, and the last
+step repeats. An acknowledged incident is silent until its acknowledgement expires; the first
+run after the expiry reminds. Never more than `max_per_hour` messages per incident in 60
+minutes. Fixed incidents get one `resolved` (incidents.py decides when).
 
-- occurrence 1 is sent (`alert`);
-- occurrence `aggregate_from` (3) is sent once as an `aggregate` ("seen 3 times since ...");
-- after `suppression_window_minutes` without a message, a still-failing signature gets a
-  `reminder` with the counts;
-- everything else is `suppressed`: recorded in alert_log, counted, not sent;
-- never more than `max_per_hour` messages per signature in any 60 minutes.
-
-When an open signature's check runs again and the key no longer fails: one `resolved`.
 The history is alert_log itself (or the local spool), so the rules survive restarts.
 """
 
@@ -22,16 +18,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SENT_KINDS = ("alert", "aggregate", "reminder")
+SENT_KINDS = ("alert", "reminder")
 OCCURRENCE_KINDS = (*SENT_KINDS, "suppressed")
 
 
 @dataclass(frozen=True)
 class Limits:
-    suppression_window_minutes: float = 240
-    aggregate_from: int = 3
     max_per_hour: int = 5
-    reset_after_quiet_minutes: float = 60
+    reminder_ladder_minutes: tuple[float, ...] = (240.0, 1440.0, 4320.0)
+    digest_after: int = 8
 
 
 @dataclass
@@ -44,7 +39,7 @@ class Event:
 
 @dataclass
 class Episode:
-    """The current episode of one signature."""
+    """What was sent and counted for one incident so far."""
 
     events: list[Event] = field(default_factory=list)
 
@@ -64,79 +59,67 @@ class Episode:
 
 @dataclass(frozen=True)
 class Decision:
-    kind: str  # alert | aggregate | reminder | suppressed
+    kind: str  # alert | reminder | suppressed
     occurrence: int
     first_seen: dt.datetime
     suppressed_count: int
 
 
-def group_history(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Event]]:
-    """alert_log rows (one per delivery) -> events (one per message) per signature, by time."""
+def _utc(at: Any) -> dt.datetime:
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at)
+    assert isinstance(at, dt.datetime)
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
+def group_history(
+    rows: Iterable[Mapping[str, Any]], key: str = "incident_id"
+) -> dict[str, list[Event]]:
+    """alert_log rows (one per delivery) -> events (one per message) per incident, by time."""
     seen: set[str] = set()
     out: dict[str, list[Event]] = {}
     for row in rows:
         alert_id = str(row["alert_id"])
-        if alert_id in seen or row.get("kind") == "summary":
+        if alert_id in seen or row.get("kind") in ("summary", "digest") or not row.get(key):
             continue
         seen.add(alert_id)
-        at = row["created_at"]
-        if isinstance(at, str):
-            at = dt.datetime.fromisoformat(at)
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=dt.UTC)
-        event = Event(alert_id, str(row["kind"]), at, row.get("payload"))
-        out.setdefault(str(row["signature"]), []).append(event)
+        event = Event(alert_id, str(row["kind"]), _utc(row["created_at"]), row.get("payload"))
+        out.setdefault(str(row[key]), []).append(event)
     for events in out.values():
         events.sort(key=lambda e: e.at)
     return out
 
 
-def current_episode(events: list[Event], now: dt.datetime, limits: Limits) -> Episode:
-    """The episode a new occurrence at `now` belongs to (empty: a new one starts)."""
-    quiet = dt.timedelta(minutes=limits.reset_after_quiet_minutes)
-    episode: list[Event] = []
-    last_occurrence: dt.datetime | None = None
-    for event in events:
-        if event.kind == "resolved":
-            episode, last_occurrence = [], None
-            continue
-        if event.kind not in OCCURRENCE_KINDS:
-            continue
-        if last_occurrence is not None and event.at - last_occurrence > quiet:
-            episode = []
-        last_occurrence = event.at
-        episode.append(event)
-    if last_occurrence is not None and now - last_occurrence > quiet:
-        return Episode([])
-    return Episode(episode)
+def decide(
+    episode: Episode,
+    now: dt.datetime,
+    limits: Limits,
+    *,
+    opened_at: dt.datetime | None = None,
+    ack_until: dt.datetime | None = None,
+) -> Decision:
+    """What to do with one more occurrence of an incident at `now`.
 
-
-def decide(episode: Episode, now: dt.datetime, limits: Limits) -> Decision:
-    """What to do with one more occurrence of a signature at `now`."""
+    `opened_at` is when the incident opened (an incident older than the history read has sent
+    its alert already); `ack_until` silences it until then."""
     occurrences = episode.occurrences
     n = len(occurrences) + 1
-    first_seen = episode.first_seen or now
+    first_seen = episode.first_seen or opened_at or now
     suppressed = sum(1 for e in occurrences if e.kind == "suppressed")
     sends = episode.sends
-    if not sends:
+    if not sends and opened_at is None:
         return Decision("alert", n, first_seen, suppressed)
+    if ack_until is not None and now < ack_until:
+        return Decision("suppressed", n, first_seen, suppressed)
     hour_ago = now - dt.timedelta(hours=1)
     if sum(1 for e in sends if e.at > hour_ago) >= limits.max_per_hour:
         return Decision("suppressed", n, first_seen, suppressed)
-    if n == limits.aggregate_from and not any(e.kind == "aggregate" for e in sends):
-        return Decision("aggregate", n, first_seen, suppressed)
-    window = dt.timedelta(minutes=limits.suppression_window_minutes)
-    if now - sends[-1].at >= window:
+    last = sends[-1].at if sends else (opened_at or now)
+    if ack_until is not None and ack_until > last:
+        return Decision("reminder", n, first_seen, suppressed)  # the acknowledgement ran out
+    reminders = sum(1 for e in sends if e.kind == "reminder")
+    ladder = limits.reminder_ladder_minutes
+    step = ladder[min(reminders, len(ladder) - 1)]
+    if now - last >= dt.timedelta(minutes=step):
         return Decision("reminder", n, first_seen, suppressed)
     return Decision("suppressed", n, first_seen, suppressed)
-
-
-def is_open(events: list[Event]) -> bool:
-    """The signature alerted and has not been resolved since (whatever the quiet time)."""
-    open_ = False
-    for event in events:
-        if event.kind in SENT_KINDS:
-            open_ = True
-        elif event.kind == "resolved":
-            open_ = False
-    return open_

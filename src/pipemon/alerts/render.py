@@ -19,22 +19,49 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
+def clip_words(text: str, limit: int) -> str:
+    """Text within `limit` characters, cut at a word boundary (never mid-word) with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    cut = text[: limit - 1]
+    if text[limit - 1] != " ":
+        # a word boundary; in one long identifier, its own separators (_ . -) are the words
+        seps = " " if " " in cut else "_.-"
+        at = max(cut.rfind(sep) for sep in seps)
+        if at > 0:
+            cut = cut[:at]
+    return cut.rstrip(" ,;:-_.") + "…"
+
+
 def _stamp(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "?"
 
 
-def subject(finding: Finding, kind: str = "alert", occurrence: int = 1) -> str:
-    """`[pipemon ERROR] processor failed: nbac_injury_report 2025-12-03`."""
+def subject(
+    finding: Finding,
+    kind: str = "alert",
+    occurrence: int = 1,
+    *,
+    severity: str | None = None,
+    more: int = 0,
+) -> str:
+    """`[pipemon ERROR] processor failed: nbac_injury_report 2025-12-03` (whole words only);
+    `more` consequences grouped with the cause add ` +N`."""
+    severity = severity or finding.severity
     if kind == "resolved":
         tag = "[pipemon RESOLVED]"
     elif finding.source == "monitor":
         tag = "[pipemon MONITOR]"
     else:
-        tag = f"[pipemon {LABELS.get(finding.severity, finding.severity.upper())}]"
-    if kind in ("aggregate", "reminder"):
+        tag = f"[pipemon {LABELS.get(severity, severity.upper())}]"
+    if kind == "reminder":
         tag = tag[:-1] + f" x{occurrence}]"
     head = f"{tag} "
-    room = SUBJECT_MAX - len(head)
+    tail = f" +{more}" if more else ""
+    room = SUBJECT_MAX - len(head) - len(tail)
     # a test's name is its short headline ("processor failed after retries"); the plain-words
     # description goes in the body, where a phone has room for it
     test = finding.source == "test"
@@ -42,11 +69,13 @@ def subject(finding: Finding, kind: str = "alert", occurrence: int = 1) -> str:
     if finding.target or finding.game_date:
         date = f" {finding.game_date}" if finding.game_date else ""
         target = finding.target or ""
-        if target:  # the date always shows whole; a long target gives way to the description
-            target = _clip(target, max(room - len(date) - 2 - min(len(description), 28), 12))
+        if target and len(description) + len(target) + len(date) + 2 > room:
+            # the date always shows whole; the headline keeps up to 30 characters, the target
+            # takes the rest (at least 16)
+            target = clip_words(target, max(room - len(date) - 2 - min(len(description), 30), 16))
         key = (target + date).strip()
-        return f"{head}{_clip(description, room - len(key) - 2)}: {key}"
-    return head + _clip(description, room)
+        return f"{head}{clip_words(description, room - len(key) - 2)}: {key}{tail}"
+    return head + clip_words(description, room) + tail
 
 
 def rows_table(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -76,50 +105,6 @@ def _fields(finding: Finding) -> list[str]:
     return lines
 
 
-def body(
-    finding: Finding,
-    *,
-    kind: str = "alert",
-    samples: bool = True,
-    occurrence: int = 1,
-    first_seen: dt.datetime | None = None,
-    suppressed: int = 0,
-    now: dt.datetime | None = None,
-) -> str:
-    """The text of an alert, aggregate, reminder or resolved message."""
-    lines: list[str] = []
-    if kind == "resolved":
-        lines.append(f"Resolved: {finding.description.rstrip('. ')}. It passes again.")
-        lines.append(f"First seen {_stamp(first_seen)}, resolved {_stamp(now)}.")
-        lines.append("")
-        lines += _fields(finding)
-        return "\n".join(lines) + "\n"
-    lines.append(f"{finding.description.rstrip('. ')}.")
-    if kind in ("aggregate", "reminder"):
-        lines.append(
-            f"Still failing: seen {occurrence} times since {_stamp(first_seen)}; "
-            f"{suppressed} repeats were counted, not sent."
-        )
-    lines.append("")
-    lines += _fields(finding)
-    if finding.detail:
-        lines += ["", f"Detail: {_clip(finding.detail, 600)}"]
-    if finding.source != "monitor" or finding.row_count:
-        lines.append("")
-        if not samples:
-            lines.append(f"Failing rows: {finding.row_count} (samples are off)")
-        elif finding.rows:
-            lines.append(f"Failing rows: {finding.row_count} (first {len(finding.rows)})")
-            lines += rows_table(finding.rows)
-        elif finding.row_count:
-            lines.append(f"Failing rows: {finding.row_count}")
-    if finding.runbook:
-        lines += ["", f"Runbook: {finding.runbook}"]
-    if finding.look_further:
-        lines += ["", "Look further:"] + [f"  {cmd}" for cmd in finding.look_further]
-    return "\n".join(lines) + "\n"
-
-
 def summary(
     day: str,
     checks: Sequence[tuple[str, str, str]],
@@ -147,3 +132,109 @@ def summary(
     if not checks:
         lines.append("(no checks ran)")
     return title, "\n".join(lines) + "\n"
+
+
+def _ago(since: dt.datetime | None, now: dt.datetime | None) -> str:
+    if since is None or now is None:
+        return ""
+    minutes = int((now - since).total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} days"
+
+
+def _member_line(finding: Finding) -> str:
+    label = LABELS.get(finding.severity, finding.severity.upper())
+    key = " ".join(p for p in (finding.target, finding.game_date) if p)
+    what = finding.check_name.replace("_", " ") if finding.source == "test" else finding.description
+    rows = f" ({finding.row_count} rows)" if finding.row_count > 1 else ""
+    return f"  - {label:<5} {what}: {key}{rows}" if key else f"  - {label:<5} {what}{rows}"
+
+
+def incident_body(
+    incident_id: str,
+    cause: Finding,
+    consequences: Sequence[Finding],
+    *,
+    kind: str = "alert",
+    samples: bool = True,
+    occurrence: int = 1,
+    opened_at: dt.datetime | None = None,
+    suppressed: int = 0,
+    now: dt.datetime | None = None,
+    runbook_url: str = "",
+    ack_until: dt.datetime | None = None,
+) -> str:
+    """The text of an incident's alert, reminder or resolved message: the cause first (its
+    fields, failing rows and runbook), then what it explains, then what to type next."""
+    lines: list[str] = []
+    since = f"open since {_stamp(opened_at)} ({_ago(opened_at, now)})" if opened_at else ""
+    if kind == "resolved":
+        lines.append(
+            f"Resolved: {cause.description.rstrip('. ')}. Its checks pass again on their dates."
+        )
+        lines.append(f"Incident {incident_id}: opened {_stamp(opened_at)}, resolved {_stamp(now)}.")
+        lines.append("")
+        lines += _fields(cause)
+        if consequences:
+            lines += ["", f"Also resolved, in the same incident ({len(consequences)}):"]
+            lines += [_member_line(f) for f in consequences]
+        return "\n".join(lines) + "\n"
+    lines.append(f"{cause.description.rstrip('. ')}.")
+    times = "time" if occurrence == 1 else "times"
+    lines.append(f"Incident {incident_id}, {since}, seen {occurrence} {times}.".replace(", ,", ","))
+    if kind == "reminder":
+        if ack_until is not None and now is not None and ack_until <= now:
+            lines.append(f"Still failing after the acknowledgement ran out ({_stamp(ack_until)}).")
+        else:
+            lines.append(f"Still failing; {suppressed} repeats were counted, not sent.")
+    lines.append("")
+    lines += _fields(cause)
+    if cause.detail:
+        lines += ["", f"Detail: {_clip(cause.detail, 600)}"]
+    if cause.source != "monitor" or cause.row_count:
+        lines.append("")
+        if not samples:
+            lines.append(f"Failing rows: {cause.row_count} (samples are off)")
+        elif cause.rows:
+            lines.append(f"Failing rows: {cause.row_count} (first {len(cause.rows)})")
+            lines += rows_table(cause.rows)
+        elif cause.row_count:
+            lines.append(f"Failing rows: {cause.row_count}")
+    if consequences:
+        lines += ["", f"Explained by this, in the same incident ({len(consequences)}):"]
+        lines += [_member_line(f) for f in consequences]
+    if runbook_url or cause.runbook:
+        lines.append("")
+        lines.append(f"Runbook: {runbook_url}" if runbook_url else f"Runbook: {cause.runbook}")
+        if runbook_url and cause.runbook:
+            lines.append(f"  {cause.runbook}")
+    lines += [
+        "",
+        "Next (each line runs as written in a shell, from the project):",
+        f"  pipemon show {incident_id}  # every failing row, from the warehouse",
+        f'  pipemon ack {incident_id} --for 24h --reason "..."  # silence it for a day',
+        f'  pipemon close {incident_id} --reason "..."  # end it by hand',
+    ]
+    lines += [f"  {cmd}" for cmd in cause.look_further]
+    return "\n".join(lines) + "\n"
+
+
+def digest(
+    entries: Sequence[tuple[str, str]], *, now: dt.datetime | None = None
+) -> tuple[str, str]:
+    """One message standing for many: (subject, incident id) per incident, already ordered."""
+    errors = sum(
+        1 for s, _ in entries if "ERROR" in s.split("]")[0] or "MONITOR" in s.split("]")[0]
+    )
+    title = f"[pipemon DIGEST] {len(entries)} incidents ({errors} errors)"
+    lines = [
+        f"{len(entries)} incident messages this run ({_stamp(now)}), in one message instead of "
+        f"{len(entries)}:",
+        "",
+    ]
+    lines += [f"  {iid}  {subj}" for subj, iid in entries]
+    lines += ["", "pipemon incidents     lists what is open; pipemon show ID prints its rows"]
+    return clip_words(title, SUBJECT_MAX), "\n".join(lines) + "\n"

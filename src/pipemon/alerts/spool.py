@@ -18,7 +18,16 @@ from typing import Any
 from pipemon.alerts.model import json_safe
 from pipemon.warehouse import KEYS
 
-_TIMES = ("created_at", "claimed_at", "sent_at", "updated_at", "started_at", "completed_at")
+_TIMES = (
+    "created_at",
+    "claimed_at",
+    "sent_at",
+    "updated_at",
+    "started_at",
+    "completed_at",
+    "occurred_at",
+    "ack_until",
+)
 
 
 def _load_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -77,6 +86,12 @@ class Spool:
     def alert_history(self, since: dt.datetime) -> list[dict[str, Any]]:
         rows = [r for r in self.rows("alert_log") if r["created_at"] >= since]
         return sorted(rows, key=lambda r: (r["created_at"], r["delivery_id"]))
+
+    def incident_events(self, since: dt.datetime) -> list[dict[str, Any]]:
+        return sorted(self.rows("incident_events"), key=lambda r: (r["occurred_at"], r["event_id"]))
+
+    def last_run(self) -> dict[str, Any] | None:
+        return None
 
     def pending_deliveries(self, stale_before: dt.datetime) -> list[dict[str, Any]]:
         return [

@@ -15,7 +15,8 @@ EXIT_NOT_COVERED = 4
 EPILOG = f"""\
 Reads the marts only (no dbt run): build them first with `make demo` or `pipemon run`.
 Dates are US Eastern game dates. Without --date: yesterday's pipeline and today's predictions,
-relative to --as-of (default: now, or the demo's own as_of on a generated demo warehouse).
+relative to --as-of (default: the as_of of the runner's last run, else a generated demo's
+own, else now).
 With --date D: D's pipeline and D+1's predictions.
 
 exit codes:
@@ -41,7 +42,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--as-of",
         metavar="TIME",
-        help="UTC time the answer is for, e.g. '2026-04-12 15:00:00' (default: now / demo's)",
+        help="UTC time the answer is for, e.g. '2026-04-12 15:00:00' (default: the last run's)",
     )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
     parser.add_argument("--target", help="dbt target to read (default: the profile's)")

@@ -101,7 +101,7 @@ def gather(
     now = now or datetime.now(UTC)
     week, week_phases = panels.week(wh, w)
     errors = panels.errors_24h(wh, w)
-    incidents = open_incidents(wh)
+    incidents = open_incidents(wh, now)
     history = panels.check_history(wh)
     return {
         "as_of": ctx.as_of,

@@ -1,21 +1,16 @@
-"""Open incidents for the report: the one place that decides where they come from.
+"""Open incidents for the report: the same truth `pipemon incidents` prints.
 
-Today the runner's `alert_log` is the source of truth (`pipemon.warehouse.tables.ALERT_LOG`):
-a signature (check + game date + target) is open while its latest message is not `resolved`.
-The incident table of the runner (issue 11) will replace this; `open_incidents` is then
-rewired to it in one line and nothing else in the report changes. No lifecycle logic lives
-here: the report only reads what the runner recorded.
+They come from the runner's incident log (`incident_events`, folded by `pipemon.alerts.manage`):
+an incident is open until the check that raised it passes on its date, or someone closes it.
+No lifecycle logic lives here: the report only shows what the runner decided.
 """
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-
-# alert_log kinds that are not about a check's state (the morning summary)
-_NOT_INCIDENTS = ("summary",)
 
 
 @dataclass
@@ -43,67 +38,57 @@ class OpenIncident:
         return max((now - opened).total_seconds() / 3600, 0.0)
 
 
-def open_incidents(warehouse: Any) -> list[OpenIncident] | None:
-    """Open incidents, errors first then oldest first; None when the runner has no table yet."""
+def open_incidents(warehouse: Any, now: datetime | None = None) -> list[OpenIncident] | None:
+    """Open incidents (acknowledged ones included), errors first then oldest first, from the
+    runner's incident log; None when the warehouse has no runner tables to read."""
+    from pipemon.alerts import manage
     from pipemon.warehouse import WarehouseError
 
+    moment = now or datetime.now(UTC)
     try:
-        rows = warehouse.query(
-            "select alert_id, signature, kind, severity, test_name, target, owner, subject, payload, "
-            f"failing_rows, game_date, created_at from {warehouse.table('alert_log')} "
-            "order by created_at",
-            {},
-        )
+        live = manage.open_incidents(warehouse, moment)
     except WarehouseError:
         return None
-    return _from_alert_log(rows)
-
-
-def _from_alert_log(rows: list[dict[str, Any]]) -> list[OpenIncident]:
-    """Group alert_log rows (one per message and channel) by signature; keep the open ones."""
-    episodes: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row.get("kind") in _NOT_INCIDENTS:
-            continue
-        signature = str(row.get("signature"))
-        if row.get("kind") == "resolved":
-            episodes.pop(signature, None)  # a resolution ends the episode
-            continue
-        episodes.setdefault(signature, []).append(row)
-    out = [_incident(sig, episode) for sig, episode in episodes.items()]
-    out.sort(key=lambda i: (i.severity != "error", i.opened_at or datetime.max, i.check))
+    out = [_incident(incident, moment) for incident in live]
+    out.sort(
+        key=lambda i: (
+            i.severity != "error",
+            i.opened_at or datetime.max.replace(tzinfo=UTC),
+            i.check,
+        )
+    )
     return out
 
 
-def _incident(signature: str, episode: list[dict[str, Any]]) -> OpenIncident:
-    first, last = episode[0], episode[-1]
-    payload = _payload(last.get("payload"))
-    rows = payload.get("rows") or []
+def _incident(incident: Any, now: dt.datetime) -> OpenIncident:
+    cause = incident.cause_finding
+    rows = cause.rows or cause.evidence or []
     sample = {
         k: f"{v:.4g}" if isinstance(v, float) else v
         for k, v in (rows[0] if rows else {}).items()
         if k not in ("game_date", "target") and v is not None
     }
-    return OpenIncident(
-        signature=signature,
-        check=str(last.get("test_name") or ""),
-        severity=str(last.get("severity") or ""),
-        target=str(last.get("target") or ""),
-        owner=str(last.get("owner") or ""),
-        cause=str(payload.get("description") or last.get("subject") or ""),
-        game_date=last.get("game_date"),
-        opened_at=first.get("created_at"),
-        last_seen_at=last.get("created_at"),
-        messages=len({r.get("alert_id") for r in episode}),
-        runbook=str(payload.get("runbook") or ""),
-        sample=sample,
-        failing_rows=last.get("failing_rows"),
+    consequences = [
+        f"{m.finding.check_name}: {m.finding.target}"
+        for sig, m in incident.members.items()
+        if sig != incident.cause
+    ]
+    cause_text = cause.description + (f" (+ {', '.join(consequences)})" if consequences else "")
+    opened = (
+        incident.opened_at if incident.opened_at.tzinfo else incident.opened_at.replace(tzinfo=UTC)
     )
-
-
-def _payload(text: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(text) if text else {}
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+    return OpenIncident(
+        signature=incident.incident_id,
+        check=cause.check_name,
+        severity=incident.severity,
+        target=str(cause.target or ""),
+        owner=cause.owner,
+        cause=cause_text,
+        game_date=date.fromisoformat(cause.game_date) if cause.game_date else None,
+        opened_at=opened,
+        last_seen_at=incident.last_event_at,
+        messages=len(incident.members),
+        runbook=cause.runbook,
+        sample=sample,
+        failing_rows=cause.row_count or None,
+    )

@@ -71,6 +71,14 @@ class Warehouse(Protocol):
         """Rows of a relation named as dbt names it (stored test failures)."""
         ...
 
+    def incident_events(self, since: datetime) -> list[dict[str, Any]]:
+        """incident_events of every incident still open or with an event since `since`."""
+        ...
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The latest completed monitor_runs row of a `run` (its vars hold the as_of)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -87,7 +95,24 @@ def open_warehouse(settings: WarehouseSettings) -> Warehouse:
     raise WarehouseError(f"unsupported warehouse type {settings.type!r}")
 
 
-KEYS = {"alert_log": "delivery_id", "monitor_runs": "run_id", "test_results": "test_result_id"}
+KEYS = {
+    "alert_log": "delivery_id",
+    "monitor_runs": "run_id",
+    "test_results": "test_result_id",
+    "incident_events": "event_id",
+}
+
+
+def live_incident_events_sql(table: str) -> str:
+    """incident_events rows of incidents not finished long ago: every incident still open, and
+    any incident with an event since `@since` (the same SQL on DuckDB and BigQuery)."""
+    return (
+        f"select * from {table} where incident_id in ("
+        f"select incident_id from {table} group by incident_id "
+        "having sum(case when event_type = 'resolved' then 1 else 0 end) = 0 "
+        "or max(occurred_at) >= @since) order by occurred_at, event_id"
+    )
+
 
 __all__ = [
     "KEYS",
@@ -97,6 +122,7 @@ __all__ = [
     "Warehouse",
     "WarehouseError",
     "WarehouseSettings",
+    "live_incident_events_sql",
     "open_warehouse",
     "resolve",
 ]

@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 
-from pipemon.warehouse import KEYS, TABLES, WarehouseError
+from pipemon.warehouse import KEYS, TABLES, WarehouseError, live_incident_events_sql
 from pipemon.warehouse.settings import WarehouseSettings
-from pipemon.warehouse.tables import ddl
+from pipemon.warehouse.tables import ddl, duckdb_type
 
 _PARAM = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -108,6 +108,12 @@ class DuckDBWarehouse:
         self._execute(f"create schema if not exists {_quote(self.schema)}")
         for table in TABLES.values():
             self._execute(ddl(table, self.table(table.name), "duckdb"))
+            # tables created by an older pipemon get the columns added since
+            for column in table.columns:
+                self._execute(
+                    f"alter table {self.table(table.name)} add column if not exists "
+                    f"{column.name} {duckdb_type(column.type)}"
+                )
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._rows(self._execute(sql, params or {}))
@@ -190,3 +196,14 @@ class DuckDBWarehouse:
     def read_relation(self, relation_name: str, limit: int) -> list[dict[str, Any]]:
         # relation_name comes from dbt's run_results (`"db"."schema"."name"`), never from a user.
         return self._rows(self._execute(f"select * from {relation_name} limit ?", [limit]))
+
+    def incident_events(self, since: datetime) -> list[dict[str, Any]]:
+        sql = live_incident_events_sql(self.table("incident_events"))
+        return self.query(sql, {"since": since})
+
+    def last_run(self) -> dict[str, Any] | None:
+        rows = self.query(
+            f"select * from {self.table('monitor_runs')} where command = 'run' "
+            "and completed_at is not null order by completed_at desc limit 1"
+        )
+        return rows[0] if rows else None

@@ -39,13 +39,14 @@ ALERT_LOG = Table(
     columns=(
         Column("delivery_id", "STRING", "Primary key: alert_id and channel."),
         Column("alert_id", "STRING", "The message; shared by its deliveries."),
+        Column("incident_id", "STRING", "The incident the message is about (incident_events)."),
         Column("run_id", "STRING", "The monitor run that created the row."),
         Column("signature", "STRING", "What is deduplicated: check and failing key."),
         Column(
             "kind",
             "STRING",
-            "alert (first), aggregate, reminder, suppressed (counted, not sent), resolved, "
-            "summary.",
+            "alert (first), reminder, suppressed (counted, not sent), resolved, digest (one "
+            "message standing for several), digested (went out inside a digest), summary.",
         ),
         Column(
             "alert_source", "STRING", "test, freshness, monitor (the monitoring failed), summary."
@@ -60,7 +61,7 @@ ALERT_LOG = Table(
         Column("body", "STRING", "Message text as sent."),
         Column("payload", "STRING", "JSON of the alert: fields and sample rows."),
         Column("channel", "STRING", "Channel name from config/alerts.yml (null when suppressed)."),
-        Column("status", "STRING", "pending, claimed, sent, suppressed."),
+        Column("status", "STRING", "pending, claimed, sent, suppressed, digested, no_channel."),
         Column("claimed_by", "STRING", "run_id holding the delivery while it sends."),
         Column("last_error", "STRING", "Redacted error of the last failed attempt."),
         Column("occurrence", "INT64", "Occurrence number of the signature in its episode."),
@@ -129,7 +130,40 @@ TEST_RESULTS = Table(
     cluster_by=("test_unique_id",),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (ALERT_LOG, MONITOR_RUNS, TEST_RESULTS)}
+INCIDENT_EVENTS = Table(
+    name="incident_events",
+    description=(
+        "One row per transition of an incident (append-only): opened, joined, member_resolved, "
+        "resolved, acked, closed. The current state of an incident is the fold of its rows."
+    ),
+    columns=(
+        Column("event_id", "STRING", "Primary key."),
+        Column("incident_id", "STRING", "The incident (short id shown in alerts)."),
+        Column("run_id", "STRING", "Monitor run that made the transition (null when by hand)."),
+        Column(
+            "event_type",
+            "STRING",
+            "opened, joined, member_resolved, resolved, acked, closed.",
+        ),
+        Column("signature", "STRING", "The member the event is about (check, date, target)."),
+        Column("cause_signature", "STRING", "The incident's cause."),
+        Column("test_name", "STRING", "Check of the member (or of the cause)."),
+        Column("severity", "STRING", "error or warn."),
+        Column("target", "STRING", "Target of the member."),
+        Column("reason", "STRING", "Why (ack and close reasons are given by hand)."),
+        Column("actor", "STRING", "Who acked or closed it ($USER or PIPEMON_ACTOR)."),
+        Column("payload", "STRING", "JSON of the member finding with its failing rows."),
+        Column("game_date", "DATE", "US Eastern game date of the member."),
+        Column("ack_until", "TIMESTAMP", "End of an acknowledgement."),
+        Column("occurred_at", "TIMESTAMP", "When the transition happened."),
+    ),
+    partition_by="occurred_at",
+    cluster_by=("incident_id",),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (ALERT_LOG, MONITOR_RUNS, TEST_RESULTS, INCIDENT_EVENTS)
+}
 
 _TYPES = {
     "duckdb": {
@@ -142,6 +176,10 @@ _TYPES = {
     },
     "bigquery": {t: t for t in ("STRING", "INT64", "FLOAT64", "DATE", "TIMESTAMP", "BOOL")},
 }
+
+
+def duckdb_type(bigquery_type: str) -> str:
+    return _TYPES["duckdb"][bigquery_type]
 
 
 def ddl(table: Table, qualified_name: str, dialect: str) -> str:

@@ -77,6 +77,10 @@ class EmulatorBuild:
     timings: dict[str, float] = field(default_factory=dict)
     loaded_rows: int = 0
     client: Any = None
+    endpoint: str = ""
+    project: Path | None = None
+    profiles: Path | None = None
+    target: Path | None = None
 
 
 def _failing_rows(client: Any, run: DbtRun) -> set[tuple[str, str, str]]:
@@ -209,7 +213,18 @@ def emulator_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulato
             failing[name] = _failing_rows(client, run)
             timings[name] = time.perf_counter() - step
 
-        yield EmulatorBuild(reference, runs, failing, timings, loaded, client)
+        yield EmulatorBuild(
+            reference,
+            runs,
+            failing,
+            timings,
+            loaded,
+            client,
+            emu.endpoint,
+            project,
+            profiles,
+            base / "target",
+        )
     for name, seconds in timings.items():
         print(f"emulator build: {name}: {seconds:.1f} s")
 
@@ -273,3 +288,60 @@ def test_same_incidents_caught_as_on_duckdb(emulator_build: EmulatorBuild, build
 
 def test_every_generated_row_reached_the_emulator(emulator_build: EmulatorBuild) -> None:
     assert emulator_build.loaded_rows == sum(emulator_build.reference.generated_counts.values())
+
+
+def test_runner_records_and_manages_incidents_on_the_emulator(
+    emulator_build: EmulatorBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pipemon alert` on the emulator build: alert_log, monitor_runs, incident_events written
+    through the runner's BigQuery code (MERGE, no UPDATE; literals instead of parameters);
+    then `incidents`, `show`, `ack`, `close` read and write the same tables."""
+    import datetime as dt
+
+    from pipemon import runner
+    from pipemon.alerts import manage
+    from pipemon.warehouse import open_warehouse, resolve
+
+    log = tmp_path / "alerts.log"
+    config = tmp_path / "alerts.yml"
+    config.write_text(
+        f"channels:\n  log: {{url: 'file://{log}'}}\ndefault_channels: [log]\n"
+        "limits: {digest_after: 100}\n"
+    )
+    for name, value in {
+        "PIPEMON_PROJECT_DIR": emulator_build.project,
+        "DBT_PROFILES_DIR": emulator_build.profiles,
+        "DBT_TARGET_PATH": emulator_build.target,
+        "PIPEMON_BQ_API_ENDPOINT": emulator_build.endpoint,
+        "PIPEMON_ALERTS_CONFIG": config,
+        "PIPEMON_DUCKDB_PATH": tmp_path / "state.duckdb",  # lock and spool live beside it
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    report = runner.execute(runner.RunOptions(command="alert", target="bigquery_emulator"))
+    assert report.exit_code == runner.EXIT_FAIL, [f.detail for f in report.findings]
+    assert report.incidents_opened > 0 and report.sent == report.incidents_opened
+    assert len(report.findings) > report.incidents_opened  # grouped by cause
+    again = runner.execute(runner.RunOptions(command="alert", target="bigquery_emulator"))
+    assert again.sent == 0 and again.suppressed == report.incidents_opened
+
+    now = dt.datetime.now(dt.UTC)
+    wh = open_warehouse(resolve("bigquery_emulator"))
+    try:
+        opened = manage.open_incidents(wh, now)
+        assert len(opened) == report.incidents_opened
+        first, second = opened[0], opened[1]
+        assert "failing rows:" in manage.show(wh, first.incident_id, now)
+        manage.ack(wh, first.incident_id, dt.timedelta(hours=2), "on it", now)
+        manage.close(wh, second.incident_id, "known", now)
+        after = {i.incident_id: i.status(now) for i in manage.open_incidents(wh, now)}
+        runs = wh.query(f"select command, outcome, exit_code from {wh.table('monitor_runs')}")
+        sent = wh.query(f"select count(*) as n from {wh.table('alert_log')} where status = 'sent'")
+    finally:
+        wh.close()
+    assert after[first.incident_id] == "acked" and second.incident_id not in after
+    assert sorted((r["command"], r["outcome"], r["exit_code"]) for r in runs) == [
+        ("alert", "fail", 2),
+        ("alert", "fail", 2),
+    ]
+    assert sent == [{"n": report.incidents_opened}]
+    assert log.read_text().count("[pipemon ") == report.incidents_opened

@@ -45,6 +45,8 @@ def make_project(dest: Path) -> Path:
         src = REPO / "models" / layer / "monitoring"
         if src.is_dir():
             shutil.copytree(src, dest / "models" / f"monitoring_{layer}")
+    shutil.copytree(REPO / "macros", dest / "macros" / "pipemon")
+    shutil.copytree(REPO / "docs" / "runbooks", dest / "docs" / "runbooks")
     return dest
 
 

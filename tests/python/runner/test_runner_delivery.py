@@ -52,7 +52,7 @@ def test_email_and_webhook_carry_the_alert(env, smtp, webhook, clock):
         "Failing rows: 1 (first 1)",
         "ValueError: no rows for nbac_injury_rep…",
         "Runbook: Rerun the processor for the date",
-        "dbt build --select processor_failed",
+        "pipemon run --select processor_failed",
     ):
         assert expected in text
     post = next(p for p in webhook.posts if p["json"]["title"] == WARN)
@@ -80,10 +80,10 @@ def test_smtp_down_stays_pending_then_delivered_exactly_once(env, smtp, webhook,
     assert second.exit_code == runner.EXIT_FAIL
     assert sorted(m["Subject"] for m in smtp.messages) == sorted([ERR_02, ERR_03])
     clock.advance(5)
-    alert(clock)  # the 3rd occurrence: the aggregate goes out; the originals not again
+    alert(clock)  # the 3rd occurrence: counted, not sent (the next message is a reminder)
     subjects = [m["Subject"] for m in smtp.messages]
     assert subjects.count(ERR_02) == 1 and subjects.count(ERR_03) == 1
-    assert len(subjects) == 4 and sum("ERROR x3]" in s for s in subjects) == 2
+    assert len(subjects) == 2
     assert [webhook.titles.count(t) for t in (ERR_02, ERR_03, WARN)] == [1, 1, 1]
     assert env.query(
         "select count(*) from monitoring.alert_log where channel = 'email' and status = 'sent' "
@@ -104,8 +104,8 @@ def test_webhook_500_then_delivered_exactly_once(env, smtp, webhook, clock):
     clock.advance(1)
     alert(clock)
     assert [webhook.titles.count(t) for t in (ERR_02, ERR_03, WARN)] == [1, 1, 1]
-    assert len(webhook.titles) == 6  # + the three aggregates of the 3rd occurrence
-    assert len([m for m in smtp.messages if "x3]" not in m["Subject"]]) == 2
+    assert len(webhook.titles) == 3  # the repeats were counted, not sent
+    assert len(smtp.messages) == 2
 
 
 def test_webhook_timeout_then_delivered_exactly_once(env, smtp, webhook, clock):
@@ -122,25 +122,26 @@ def test_webhook_timeout_then_delivered_exactly_once(env, smtp, webhook, clock):
     clock.advance(1)
     alert(clock)
     assert [webhook.titles.count(t) for t in (ERR_02, ERR_03, WARN)] == [1, 1, 1]
-    assert len(webhook.titles) == 6
+    assert len(webhook.titles) == 3
 
 
-def test_hundred_reruns_send_one_alert_and_one_aggregate(env, smtp, webhook, clock):
+def test_hundred_reruns_send_one_alert_then_reminders_on_the_ladder(env, smtp, webhook, clock):
     env.write_config("channels:\n  hook: {url: '${T_HOOK_URL}'}\ndefault_channels: [hook]\n")
     env.monkeypatch.setenv("T_HOOK_URL", webhook.url())
-    for _ in range(100):
+    for _ in range(100):  # every 5 minutes for 8 h 15 min; the ladder starts 240, 1440, ...
         alert(clock)
-        clock.advance(1)
+        clock.advance(5)
     titles = webhook.titles
     for subject in (ERR_02, ERR_03, WARN):
         assert titles.count(subject) == 1
-        aggregated = subject.replace("ERROR]", "ERROR x3]").replace("WARN]", "WARN x3]")
-        assert titles.count(aggregated) == 1
+        reminded = subject.replace("ERROR]", "ERROR x49]").replace("WARN]", "WARN x49]")
+        assert titles.count(reminded) == 1  # 240 minutes after the alert: the 49th occurrence
     assert len(titles) == 6
-    body = next(p["json"]["message"] for p in webhook.posts if "x3]" in p["json"]["title"])
-    assert "Still failing: seen 3 times since 2025-12-04 13:00 UTC; 1 repeats" in body
+    body = next(p["json"]["message"] for p in webhook.posts if "x49]" in p["json"]["title"])
+    assert "open since 2025-12-04 13:00 UTC (4 h), seen 49 times." in body
+    assert "Still failing; 47 repeats were counted, not sent." in body
     counts = env.query("select kind, count(*) from monitoring.alert_log group by 1 order by 1")
-    assert counts == [("aggregate", 3), ("alert", 3), ("suppressed", 294)]
+    assert counts == [("alert", 3), ("reminder", 3), ("suppressed", 294)]
 
 
 def test_passing_again_sends_one_resolved_and_marts_show_history(env, smtp, webhook, clock):

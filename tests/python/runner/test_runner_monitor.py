@@ -39,7 +39,7 @@ def test_missing_warehouse_alerts_spools_and_flushes_later(env, webhook, clock):
     assert not env.warehouse.exists(), "the runner must not create an empty warehouse"
     spool = env.warehouse.with_name("fx.alert_spool.jsonl")
     lines = [json.loads(line) for line in spool.read_text().splitlines()]
-    assert {e["table"] for e in lines} == {"alert_log", "monitor_runs"}
+    assert {e["table"] for e in lines} == {"alert_log", "monitor_runs", "incident_events"}
     # a repeat while still missing is counted (from the spool), not sent
     clock.advance(10)
     runner.execute(RunOptions(command="run", freshness=False), clock=clock)

@@ -41,11 +41,7 @@ def finding(**kw) -> Finding:
             },
         ],
         row_count=1,
-        look_further=[
-            "dbt build --select processor_failed",
-            "select * from monitoring_dbt_test__audit.processor_failed "
-            "where game_date = '2025-12-03' and target = 'nbac_injury_report'",
-        ],
+        look_further=["pipemon run --select processor_failed  # judge this check again now"],
     )
     base.update(kw)
     return Finding(**base)
@@ -58,11 +54,22 @@ def check_expected(name: str, text: str) -> None:
     assert text == path.read_text(), f"{name} differs (PIPEMON_UPDATE_EXPECTED=1 rewrites)"
 
 
+def consequence() -> Finding:
+    return finding(
+        check_id="test.pipemon.phase_not_triggered",
+        check_name="phase_not_triggered",
+        description="phase never triggered",
+        target="phase2",
+        rows=[],
+        row_count=1,
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "kind", "kw"),
     [
         ("alert_error.txt", "alert", {}),
-        ("alert_aggregate.txt", "aggregate", {"occurrence": 3, "suppressed": 1}),
+        ("alert_reminder.txt", "reminder", {"occurrence": 3, "suppressed": 1}),
         ("alert_resolved.txt", "resolved", {}),
         ("alert_no_samples.txt", "alert", {"samples": False}),
     ],
@@ -71,9 +78,18 @@ def test_alert_text_matches_expected(name, kind, kw):
     f = finding()
     occurrence = kw.get("occurrence", 1)
     text = (
-        render.subject(f, kind, occurrence)
+        render.subject(f, kind, occurrence, more=1)
         + "\n\n"
-        + render.body(f, kind=kind, first_seen=T0, now=T0 + dt.timedelta(hours=2), **kw)
+        + render.incident_body(
+            "i1a2b3c4",
+            f,
+            [consequence()],
+            kind=kind,
+            opened_at=T0,
+            now=T0 + dt.timedelta(hours=2),
+            runbook_url="docs/runbooks/processor_failed.md",
+            **kw,
+        )
     )
     check_expected(name, text)
 
@@ -89,7 +105,8 @@ def test_monitor_and_summary_text_match_expected():
         runbook="docs/runner.md#when-the-monitoring-itself-fails",
         detail="Compilation Error: 'x' is undefined",
     )
-    check_expected("alert_monitor.txt", render.subject(f) + "\n\n" + render.body(f))
+    body = render.incident_body("i9f8e7d6", f, [], opened_at=T0, now=T0)
+    check_expected("alert_monitor.txt", render.subject(f) + "\n\n" + body)
     title, text = render.summary(
         "2025-12-04",
         [
@@ -107,50 +124,53 @@ def test_subjects_fit_a_phone():
         description="phase 3 analytics processor wrote fewer rows than expected " * 3,
         target="upcoming_player_game_context_processor_with_a_long_name",
     )
-    for kind in ("alert", "aggregate", "resolved"):
-        assert len(render.subject(long, kind, 12)) <= render.SUBJECT_MAX
+    for kind in ("alert", "reminder", "resolved"):
+        for more in (0, 3):
+            subject = render.subject(long, kind, 12, more=more)
+            assert len(subject) <= render.SUBJECT_MAX
+            # whole words: the headline before the colon is cut only between words
+            headline = subject.split("] ", 1)[1].split(":")[0].rstrip("…")
+            assert set(headline.split()) <= set(long.check_name.split("_")), subject
     assert render.subject(finding()) == (
         "[pipemon ERROR] processor failed: nbac_injury_report 2025-12-03"
     )
 
 
-def kinds_over(minutes: list[float], limits: policy.Limits) -> list[str]:
+def kinds_over(
+    minutes: list[float], limits: policy.Limits, ack_until: dt.datetime | None = None
+) -> list[str]:
     history: list[policy.Event] = []
     out = []
     for i, m in enumerate(minutes):
         now = T0 + dt.timedelta(minutes=m)
-        decision = policy.decide(policy.current_episode(history, now, limits), now, limits)
+        decision = policy.decide(
+            policy.Episode(history), now, limits, opened_at=T0 if i else None, ack_until=ack_until
+        )
         history.append(policy.Event(str(i), decision.kind, now))
         out.append(decision.kind)
     return out
 
 
-def test_policy_hundred_repeats_one_alert_one_aggregate():
+def test_policy_hundred_repeats_one_alert_then_counted():
     kinds = kinds_over([float(i) for i in range(100)], policy.Limits())
-    assert kinds[:3] == ["alert", "suppressed", "aggregate"]
-    assert kinds.count("alert") == 1 and kinds.count("aggregate") == 1
-    assert kinds.count("suppressed") == 98
+    assert kinds[0] == "alert" and kinds.count("alert") == 1
+    assert kinds.count("suppressed") == 99  # 99 minutes: the first reminder is due at 240
 
 
-def test_policy_caps_five_per_hour_and_resets_after_quiet_hour():
-    eager = policy.Limits(suppression_window_minutes=0)  # remind on every repeat...
+def test_policy_reminders_follow_the_ladder_and_cap_per_hour():
+    ladder = policy.Limits(reminder_ladder_minutes=(60.0, 180.0))
+    kinds = kinds_over([i * 30.0 for i in range(20)], ladder)  # every 30 min for 9.5 h
+    sent_at = [i * 30 for i, k in enumerate(kinds) if k != "suppressed"]
+    assert sent_at == [0, 60, 240, 420]  # +60, then +180 repeating
+    eager = policy.Limits(reminder_ladder_minutes=(0.5,))
     kinds = kinds_over([float(i) for i in range(60)], eager)
-    sent = [k for k in kinds if k != "suppressed"]
-    assert len(sent) == 5  # ...but never more than 5 an hour
-    kinds = kinds_over([0, 1, 2, 70, 71], policy.Limits())  # 68 quiet minutes: new episode
-    assert kinds == ["alert", "suppressed", "aggregate", "alert", "suppressed"]
+    assert len([k for k in kinds if k != "suppressed"]) == 5  # never more than 5 an hour
 
 
-def test_policy_reminds_after_suppression_window_and_resolution_reopens():
-    kinds = kinds_over([i * 30.0 for i in range(10)], policy.Limits(suppression_window_minutes=120))
-    assert kinds[:5] == ["alert", "suppressed", "aggregate", "suppressed", "suppressed"]
-    assert kinds[6] == "reminder"
-    events = [policy.Event("a", "alert", T0), policy.Event("r", "resolved", T0)]
-    assert not policy.is_open(events)
-    assert (
-        policy.decide(policy.current_episode(events, T0, policy.Limits()), T0, policy.Limits()).kind
-        == "alert"
-    )
+def test_policy_ack_silences_until_expiry_then_reminds():
+    until = T0 + dt.timedelta(minutes=600)
+    kinds = kinds_over([0, 250, 500, 610, 620], policy.Limits(), ack_until=until)
+    assert kinds == ["alert", "suppressed", "suppressed", "reminder", "suppressed"]
 
 
 def test_config_expands_env_routes_and_collects_secrets(tmp_path):
@@ -172,7 +192,7 @@ def test_config_expands_env_routes_and_collects_secrets(tmp_path):
         cfg.channels["slack"].disabled_reason or ""
     )
     assert cfg.channels["local"].url == "file://out/alerts.log"
-    assert cfg.limits.max_per_hour == 2 and cfg.limits.aggregate_from == 3
+    assert cfg.limits.max_per_hour == 2 and cfg.limits.reminder_ladder_minutes[0] == 240
     assert cfg.channels_for({"severity": ["error"], "owner": ["ml"]}) == ["email", "slack"]
     assert cfg.channels_for({"severity": ["warn"], "tag": ["dlq", "x"]}) == ["local"]
     assert cfg.channels_for({"severity": ["warn"]}) == ["local"]

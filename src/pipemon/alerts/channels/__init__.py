@@ -26,7 +26,7 @@ class Outbound:
     subject: str
     body: str
     severity: str  # error | warn | info
-    kind: str  # alert | aggregate | reminder | resolved | summary
+    kind: str  # alert | reminder | resolved | digest | summary
 
 
 class Channel(ABC):

@@ -1,0 +1,82 @@
+"""`pipemon incidents`: what is open, with its age (the same list the report shows).
+
+`ack`, `close` and `show` (their own modules) share the helpers here."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+EXIT_OK, EXIT_USAGE, EXIT_WAREHOUSE = 0, 2, 3
+
+EPILOG = """\
+exit codes:
+  0  done
+  2  bad arguments, or no such incident
+  3  the warehouse cannot be read or written
+"""
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", help="dbt target (default: the profile's)")
+
+
+def with_warehouse(args: argparse.Namespace, name: str, action: Callable[[Any], int]) -> int:
+    from pipemon.warehouse import SettingsError, WarehouseError, open_warehouse, resolve
+
+    try:
+        settings = resolve(args.target)
+    except (SettingsError, RuntimeError) as exc:
+        print(f"pipemon {name}: {exc}", file=sys.stderr)
+        return EXIT_WAREHOUSE
+    if settings.type == "duckdb" and settings.path is not None and not settings.path.is_file():
+        print(f"pipemon {name}: no warehouse at {settings.path}", file=sys.stderr)
+        return EXIT_WAREHOUSE
+    wh = open_warehouse(settings)
+    try:
+        return action(wh)
+    except (KeyError, ValueError) as exc:
+        print(f"pipemon {name}: {str(exc).strip(chr(39))}", file=sys.stderr)
+        return EXIT_USAGE
+    except WarehouseError as exc:
+        print(f"pipemon {name}: warehouse error: {exc}", file=sys.stderr)
+        return EXIT_WAREHOUSE
+    finally:
+        wh.close()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "incidents",
+        help="list open incidents with their age",
+        description="List the open (and acknowledged) incidents from the warehouse: id, "
+        "status, severity, age, members, cause. Severity first, then date.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(parser)
+    parser.add_argument("--json", action="store_true", help="print them as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipemon.alerts import manage
+
+    def action(wh: Any) -> int:
+        moment = now()
+        if args.json:
+            rows = manage.open_incident_rows(wh, moment)
+            print(json.dumps({"incidents": rows}, default=str, indent=2))
+        else:
+            print(manage.listing(manage.open_incidents(wh, moment), moment), end="")
+        return EXIT_OK
+
+    return with_warehouse(args, "incidents", action)

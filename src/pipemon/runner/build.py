@@ -1,0 +1,210 @@
+"""Step 1 of a run: the dbt results to judge, and the vars and dates they judged.
+
+`pipemon run` builds (dbt build, then dbt source freshness) in-process; `pipemon alert` reads
+the last results from target/, but only results of a `dbt build` of this project on this
+warehouse (not `dbt docs generate`, not another project's, not another warehouse's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from pipemon import dbt, project
+from pipemon.alerts.findings import monitor_finding
+from pipemon.alerts.model import Finding
+from pipemon.alerts.schema import suggest
+from pipemon.warehouse import WarehouseSettings
+
+# vars dbt itself or the tests set that the project does not declare
+EXTRA_VARS = ("offline_incremental",)
+EASTERN = ZoneInfo("America/New_York")
+
+
+def project_config() -> dict[str, Any]:
+    data = yaml.safe_load((project.project_dir() / "dbt_project.yml").read_text()) or {}
+    return data if isinstance(data, dict) else {}
+
+
+def project_vars() -> dict[str, Any]:
+    """The vars the project declares, with their defaults (what dbt resolves without --vars)."""
+    return dict(project_config().get("vars") or {})
+
+
+def unknown_vars(given: Mapping[str, Any], declared: Mapping[str, Any]) -> list[str]:
+    """One line per var the project does not declare (dbt would silently ignore it)."""
+    known = [*declared, *EXTRA_VARS]
+    return [f"unknown var {name!r}{suggest(name, known)}" for name in given if name not in known]
+
+
+def as_of(resolved: Mapping[str, Any], now: dt.datetime) -> dt.datetime:
+    """The moment the run judged from: var as_of (UTC) when set, else the clock."""
+    text = str(resolved.get("as_of") or "").strip()
+    if not text:
+        return now
+    moment = dt.datetime.fromisoformat(text.replace("T", " "))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def judged_dates(
+    resolved: Mapping[str, Any], now: dt.datetime, open_dates: list[str]
+) -> set[str] | None:
+    """ET dates the alert tests judged: the lookback window ending at as_of's date, plus the
+    open incidents' dates. None when the project has no window (every date is judged)."""
+    if "monitor_lookback_days" not in resolved:
+        return None
+    end = as_of(resolved, now).astimezone(EASTERN).date()
+    days = int(resolved["monitor_lookback_days"])
+    window = {(end - dt.timedelta(days=i)).isoformat() for i in range(max(days, 1))}
+    return window | {d for d in open_dates if d <= end.isoformat()}
+
+
+@dataclass
+class Built:
+    results: dict[str, Any] | None = None
+    manifest: dict[str, Any] | None = None
+    sources: dict[str, Any] | None = None  # dbt source freshness results
+    problems: list[Finding] = field(default_factory=list)
+    judged: set[str] = field(default_factory=set)  # monitor checks that ran to a verdict
+    dbt_seconds: float = 0.0
+    vars: dict[str, Any] = field(default_factory=dict)  # the vars dbt ran with
+
+
+def _read(path_name: str) -> dict[str, Any] | None:
+    path = dbt.target_path() / path_name
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def build(
+    target: str | None,
+    vars_: dict[str, Any],
+    select: list[str],
+    exclude: list[str],
+    freshness: bool,
+) -> Built:
+    """dbt build (and source freshness) in-process, with the same selection."""
+    out = Built(vars=dict(vars_))
+    extra: list[str] = []
+    if select:
+        extra += ["--select", *select]
+    if exclude:
+        extra += ["--exclude", *exclude]
+    started = time.time()
+    t0 = time.perf_counter()
+    outcome = dbt.invoke(["build"], target=target, vars_=vars_ or None, extra=extra)
+    out.dbt_seconds += time.perf_counter() - t0
+    if outcome.exception is not None:
+        out.problems.append(
+            monitor_finding("dbt", "dbt build failed to run", str(outcome.exception))
+        )
+    else:
+        out.judged.add("pipemon.monitor.dbt")
+    results_path = dbt.target_path() / "run_results.json"
+    fresh_results = results_path.is_file() and results_path.stat().st_mtime >= started
+    results = _read("run_results.json") if fresh_results else None
+    manifest = _read("manifest.json") if fresh_results else None
+    if outcome.exception is None and not outcome.success and results is not None:
+        statuses = {str(r.get("status")) for r in results.get("results", [])}
+        if not statuses & {"fail", "warn", "error"}:
+            out.problems.append(
+                monitor_finding(
+                    "dbt", "dbt build failed", "dbt reported failure without a failing node"
+                )
+            )
+    if results is None or manifest is None:
+        if outcome.exception is None:
+            out.problems.append(
+                monitor_finding(
+                    "dbt", "dbt build wrote no results", f"no new results in {dbt.target_path()}"
+                )
+            )
+        return out
+    out.results, out.manifest = results, manifest
+    if freshness and outcome.exception is None:
+        t0 = time.perf_counter()
+        fresh = dbt.invoke(["source", "freshness"], target=target, vars_=vars_ or None, extra=extra)
+        out.dbt_seconds += time.perf_counter() - t0
+        if fresh.exception is not None:
+            out.problems.append(
+                monitor_finding("freshness", "dbt source freshness failed", str(fresh.exception))
+            )
+        else:
+            out.judged.add("pipemon.monitor.freshness")
+            out.sources = _read("sources.json")
+    return out
+
+
+def _catalogs(results: Mapping[str, Any]) -> set[str]:
+    """First part of every stored-failures relation name (DuckDB catalog / BigQuery project)."""
+    out = set()
+    for r in results.get("results", []):
+        name = r.get("relation_name")
+        if name:
+            out.add(str(name).split(".")[0].strip('"`'))
+    return out
+
+
+def last_results(settings: WarehouseSettings | None) -> Built:
+    """The last dbt results in target/, if they are a build of this project on this warehouse."""
+    out = Built()
+    results, manifest = _read("run_results.json"), _read("manifest.json")
+    target = dbt.target_path()
+    if results is None or manifest is None:
+        out.problems.append(
+            monitor_finding(
+                "artifacts",
+                "no dbt results to alert from",
+                f"no run_results.json and manifest.json in {target} (run `pipemon run` first)",
+            )
+        )
+        return out
+    meta, args = manifest.get("metadata") or {}, results.get("args") or {}
+    name = project_config().get("name")
+    reasons = []
+    if args.get("which") != "build":
+        reasons.append(f"they are from `dbt {args.get('which', '?')}`, not `dbt build`")
+    if meta.get("project_name") != name:
+        reasons.append(f"they are project {meta.get('project_name')!r}'s, not {name!r}'s")
+    invocation = (results.get("metadata") or {}).get("invocation_id")
+    if meta.get("invocation_id") != invocation:
+        reasons.append("manifest.json and run_results.json are from different invocations")
+    if settings is not None:
+        if meta.get("adapter_type") != settings.type:
+            reasons.append(
+                f"they were built on {meta.get('adapter_type')}, this target is {settings.type}"
+            )
+        expected = (
+            settings.path.stem if settings.type == "duckdb" and settings.path else settings.project
+        )
+        catalogs = _catalogs(results)
+        if expected and catalogs and catalogs != {expected}:
+            reasons.append(
+                f"their stored failures live in {', '.join(sorted(catalogs))}, not in {expected}"
+            )
+    if reasons:
+        out.problems.append(
+            monitor_finding(
+                "artifacts",
+                "dbt results are not from a build of this project on this warehouse",
+                f"{target}/run_results.json refused: " + "; ".join(reasons),
+                "Run `pipemon run` (it builds and alerts in one go)",
+            )
+        )
+        return out
+    out.results, out.manifest = results, manifest
+    out.vars = dict(args.get("vars") or {})
+    out.judged.add("pipemon.monitor.artifacts")
+    return out

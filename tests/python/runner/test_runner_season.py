@@ -1,0 +1,115 @@
+"""The runner on the generated 2025-26 season (the real project, real dbt builds, real SMTP):
+one message per cause, measured per incident day; a digest when one channel would get too many;
+a replay of a clean history as of a past moment raises nothing (freshness judged from as_of)."""
+
+from __future__ import annotations
+
+import email.header
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipemon import runner
+from pipemon.runner import RunOptions
+
+CASCADE = "[pipemon ERROR] processor failed after retries: nbac_injury_report 2026-01-26 +3"
+
+
+def use_copy(season, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: Path) -> Path:
+    from pipemon.warehouse.duckdb import release_dbt_connections
+
+    release_dbt_connections()  # dbt's in-process connection may hold unwritten pages (WAL)
+    warehouse = tmp_path / season.warehouse.name  # same stem: the stored-failure catalog
+    shutil.copy(season.warehouse, warehouse)
+    wal = season.warehouse.with_name(season.warehouse.name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, warehouse.with_name(warehouse.name + ".wal"))
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    monkeypatch.setenv("PIPEMON_ALERTS_CONFIG", str(tmp_path / "alerts.yml"))
+    monkeypatch.delenv("PIPEMON_HEARTBEAT_URL", raising=False)
+    return warehouse
+
+
+def subject(message) -> str:
+    """The Subject header decoded (a clipped one carries "…", so it is RFC 2047-encoded)."""
+    return str(email.header.make_header(email.header.decode_header(message["Subject"])))
+
+
+def mail_config(tmp_path: Path, smtp, digest_after: int) -> None:
+    (tmp_path / "alerts.yml").write_text(
+        f"channels:\n  email: {{url: '{smtp.url()}'}}\ndefault_channels: [email]\n"
+        f"limits: {{digest_after: {digest_after}}}\n"
+    )
+
+
+def test_one_message_per_cause_on_the_demo_season(incident_season, tmp_path, monkeypatch, smtp):
+    use_copy(incident_season, tmp_path, monkeypatch, incident_season.warehouse.parent / "target")
+    mail_config(tmp_path, smtp, digest_after=100)
+    smtp.start()
+    report = runner.execute(RunOptions(command="alert"))
+    assert report.exit_code == runner.EXIT_FAIL
+
+    before = Counter(f.game_date for f in report.findings)  # the old runner: one per finding
+    subjects = [subject(m) for m in smtp.messages]
+    after = Counter(
+        s.split()[-2] if s.split()[-1].startswith("+") else s.split()[-1] for s in subjects
+    )
+    per_day = {day: (before[day], after[day]) for day in sorted(before)}
+    print(json.dumps(per_day))  # the measurement quoted in docs/runner.md
+    assert sum(before.values()) == 30 and len(subjects) == 18
+    assert per_day["2026-01-26"] == (4, 1)
+    assert per_day["2026-01-14"] == (6, 1)  # six tables quarantined rows on one day
+    assert per_day["2025-12-11"] == (3, 1) and per_day["2025-12-20"] == (2, 1)
+
+    (cascade,) = [m for m in smtp.messages if "2026-01-26" in subject(m)]
+    assert subject(cascade) == CASCADE
+    text = smtp.text(cascade)
+    assert text.startswith("A processor's last attempt for the date failed")
+    assert "403 Quota exceeded" in text  # the cause's own rows come first
+    inside = text.split("Explained by this, in the same incident (3):")[1]
+    for consequence in (
+        "phase not triggered: phase2 2026-01-26",
+        "dead lettered messages: nbac_injury_report 2026-01-26",
+        "redelivery storm: nbac_injury_report 2026-01-26",
+    ):
+        assert consequence in inside
+    assert "Runbook: docs/runbooks/processor_failed_after_retries.md" in text
+    assert (
+        Path(runner.project.project_dir()) / "docs/runbooks/processor_failed_after_retries.md"
+    ).is_file()
+    # stable order: errors first, then by date
+    severities = [s.split("]")[0] for s in subjects]
+    assert severities == sorted(severities, key=lambda s: "WARN" in s)
+
+
+def test_a_channel_with_too_many_incidents_gets_one_digest(
+    incident_season, tmp_path, monkeypatch, smtp
+):
+    use_copy(incident_season, tmp_path, monkeypatch, incident_season.warehouse.parent / "target")
+    mail_config(tmp_path, smtp, digest_after=8)
+    smtp.start()
+    runner.execute(RunOptions(command="alert"))
+    (digest,) = smtp.messages
+    assert subject(digest) == "[pipemon DIGEST] 18 incidents (10 errors)"
+    assert CASCADE in smtp.text(digest)
+
+
+def test_replay_of_a_clean_history_as_of_a_past_morning_is_quiet(
+    clean_season, tmp_path, monkeypatch, smtp
+):
+    """The README's replay example, with `dbt source freshness` on: judged from as_of, nothing
+    is stale (the wall clock would make every source months old)."""
+    target = tmp_path / "target"
+    use_copy(clean_season, tmp_path, monkeypatch, target)
+    mail_config(tmp_path, smtp, digest_after=8)
+    smtp.start()
+    vars_ = {"as_of": "2026-01-27 13:00:00", "monitor_lookback_days": 3}
+    report = runner.execute(RunOptions(command="run", vars=vars_))
+    assert [f.signature for f in report.findings] == []
+    assert report.exit_code == runner.EXIT_CLEAR and smtp.messages == []
+    freshness = json.loads((target / "sources.json").read_text())["results"]
+    assert freshness and {r["status"] for r in freshness} == {"pass"}
