@@ -158,7 +158,6 @@ def test_iam_bindings_are_exactly_the_needed_ones(
         "nba_raw",
         "nba_analytics",
         "nba_predictions",
-        "firestore_export",
     }
     assert "nba_monitoring" in editor and editor.isdisjoint(viewer)
     assert all(g.endswith(f'TO "{member}"') for g in grants)
