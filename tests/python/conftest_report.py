@@ -2,7 +2,7 @@
 
 `history_season`: a copy of the status season (conftest_status, already built) on which the real
 runner ran three times, as it would over a few mornings: every check over the whole period, then
-only the last three days (most incidents pass and are resolved), then the whole period again,
+only the last three days (plus the dates of the incidents still open, which fail again), then the whole period again,
 rebuilding the monitoring marts first (so fct_test_results, test_flakiness, fct_monitor_runs and
 fct_alerts hold the earlier runs). Three `pipemon run`s of the tests only: about 35 s.
 

@@ -274,7 +274,9 @@ def test_bad_day_reads_at_a_glance_at_every_width(
         )
         check = page.locator("tr.check-row[data-check='feature_store_degraded']")
         assert check.get_attribute("data-history") == strips["feature_store_degraded"]
-        assert strips["feature_store_degraded"] == "fail,pass"
+        # the second run judges only the last 3 days plus the dates of open incidents, so the
+        # unfixed feature-store incident is judged again and fails again (never falsely passes)
+        assert strips["feature_store_degraded"] == "fail,fail"
         runs = season.query("select count(*) from monitoring.fct_monitor_runs")[0][0]
         assert page.locator("tr.run-row").count() == runs == season.runs
         stopped = page.locator("[data-source='nba_orchestration.dependency_check_log']")
