@@ -11,7 +11,7 @@ from pipemon import __version__
 
 # Sub-commands, in the order `pipemon --help` lists them. Each module has
 # `register(subparsers)`, which adds its parser and sets `func` to a callable(args) -> int.
-COMMANDS = ("demo", "generate", "run", "alert", "status", "probe", "report")
+COMMANDS = ("demo", "generate", "run", "alert", "status", "probe", "report", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:

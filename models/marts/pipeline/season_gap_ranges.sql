@@ -10,7 +10,7 @@ volumes as (
         output_table as gap_table,
         game_date,
         games_missing_output as units_missing
-    from {{ ref('daily_output_volume') }}
+    from {{ ref('int_output_volume_measured') }}
     where is_short
 
 ),
@@ -21,7 +21,7 @@ scrapers as (
         '{{ var("orchestration_dataset") }}.scraper_execution_log' as gap_table,
         game_date,
         count(*) as units_missing
-    from {{ ref('scraper_daily_outcomes') }}
+    from {{ ref('int_scraper_outcomes_resolved') }}
     where is_absent
     group by 1, 2
 
@@ -63,12 +63,13 @@ ranges as (
 
     select
         gap_table,
+        island,
         min(game_date) as first_gap_date,
         max(game_date) as last_gap_date,
         count(*) as game_days_missing,
         sum(units_missing) as units_missing
     from numbered
-    group by gap_table, island
+    group by 1, 2
 
 ),
 

@@ -68,16 +68,14 @@ def postpone(games: list[Game], end: date) -> tuple[list[Game], list[Game]]:
 
     choice: tuple[Game, date] | None = None
     for first in sorted(d for d in by_day if d >= date(2026, 1, 5) and len(by_day[d]) >= 8):
-        later = [
-            d for d in sorted(by_day) if first + timedelta(days=21) <= d <= end and by_day[d]
-        ]
+        later = [d for d in sorted(by_day) if first + timedelta(days=21) <= d <= end and by_day[d]]
         preferred = [d for d in later if d == REUSED_ID_PLAYED] + later
         for day in preferred:
             movable = [g for g in by_day[first] if not {g.home, g.away} & busy(day)]
             if movable:
                 choice = (movable[-1], day)
                 break
-        if choice is not None and (choice[1] == REUSED_ID_PLAYED or REUSED_ID_PLAYED > end):
+        if choice is not None and (choice[1] == REUSED_ID_PLAYED or end < REUSED_ID_PLAYED):
             break
         if choice is not None and first + timedelta(days=21) > REUSED_ID_PLAYED:
             break
@@ -395,9 +393,11 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
             return False
         games = self.games_by_day.get(day, [])
         self.plan.record(kind, day, name)
-        phase = "phase3" if self.reg.processor(name) and name in {
-            p.name for p in self._registry("phase3", day)
-        } else "phase4"
+        phase = (
+            "phase3"
+            if self.reg.processor(name) and name in {p.name for p in self._registry("phase3", day)}
+            else "phase4"
+        )
         self.plan.record(kind, day, phase, consequence=True)
         if name == "player_game_summary" and day < self.end:
             table = "nba_analytics.player_game_summary"

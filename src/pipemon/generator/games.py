@@ -213,7 +213,9 @@ class GameTables(Core):
             if self._incident(kind, day):
                 for game in lost:
                     missing.add(game.game_id)
-                    self.plan.record(kind, day, game.game_id, consequence=kind != "gamebook_partial")
+                    self.plan.record(
+                        kind, day, game.game_id, consequence=kind != "gamebook_partial"
+                    )
                 self.plan.record(kind, day, table, consequence=kind != "gamebook_partial")
                 self.plan.gap(table, day)
         used_fallback = False
