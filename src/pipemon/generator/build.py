@@ -128,7 +128,8 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
                 if bdl is not None and not bdl.live(day):
                     return False
                 zero = inc.KINDS["bdl_zero_records"]
-                if zero.first and zero.last and zero.first <= day <= zero.last:
+                injected = "bdl_zero_records" in kinds
+                if injected and zero.first and zero.last and zero.first <= day <= zero.last:
                     return False  # BDL loaded nothing to fall back on
             return regs.live(inc.KINDS[kind].target, day)
 

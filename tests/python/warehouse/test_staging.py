@@ -166,7 +166,9 @@ def test_systems_are_expected_only_on_their_dates(clean_season) -> None:
             "from monitoring.prediction_system_coverage group by 1"
         )
     )
-    assert rows["catboost_v8"].startswith("2026-01-08") and rows["catboost_v8"].endswith("2026-02-24")
+    assert rows["catboost_v8"].startswith("2026-01-08") and rows["catboost_v8"].endswith(
+        "2026-02-24"
+    )
     assert rows["xgboost_v1"].endswith("..2026-01-07")
     assert rows["catboost_v12"].startswith("2026-02-19")  # first game day after the break
 
