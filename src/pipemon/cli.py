@@ -25,6 +25,7 @@ COMMANDS = (
     "probe",
     "report",
     "grafana",
+    "sweep",
 )
 
 

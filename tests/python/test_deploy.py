@@ -79,13 +79,13 @@ def test_dry_run_exits_zero_and_runs_nothing(dry_run: subprocess.CompletedProces
     assert "==>" not in dry_run.stdout  # execution progress is never printed in a dry run
 
 
-def test_three_scheduler_jobs_with_cron_time_zone_and_selection(
+def test_four_scheduler_jobs_with_cron_time_zone_and_selection(
     dry_run: subprocess.CompletedProcess[str],
 ) -> None:
     created = commands(dry_run.stdout, "gcloud scheduler jobs create http")
     updated = commands(dry_run.stdout, "gcloud scheduler jobs update http")
     probes = commands(dry_run.stdout, "gcloud scheduler jobs describe")
-    assert len(created) == len(updated) == len(probes) == 3
+    assert len(created) == len(updated) == len(probes) == 4
 
     expected = {
         "pipemon-morning-full": ("0 8 * * *", ["run", "--summary"]),
@@ -94,6 +94,7 @@ def test_three_scheduler_jobs_with_cron_time_zone_and_selection(
             "*/10 * * * *",
             ["run", "--select", "+tag:dead_letters +tag:redeliveries"],
         ),
+        "pipemon-season-sweep": ("0 9 * * 1", ["sweep"]),
     }
     uri = (
         "https://us-east1-run.googleapis.com/apis/run.googleapis.com/v1/"
@@ -180,7 +181,7 @@ def test_iam_bindings_are_exactly_the_needed_ones(
 
 def test_main_in_process_dry_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert deploy.main([*ARGS, "--dry-run"]) == 0
-    assert capsys.readouterr().out.count("gcloud scheduler jobs create http") == 3
+    assert capsys.readouterr().out.count("gcloud scheduler jobs create http") == 4
 
 
 def test_live_run_uses_create_or_update(capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,6 +207,7 @@ def test_live_run_uses_create_or_update(capsys: pytest.CaptureFixture[str]) -> N
         ("update", "pipemon-morning-full"),
         ("create", "pipemon-phase-state"),
         ("update", "pipemon-dead-letters"),
+        ("update", "pipemon-season-sweep"),
     }
     assert not any(a[:4] == ["bq", "--project_id=my-proj", "--location=US", "mk"] for a in calls)
 

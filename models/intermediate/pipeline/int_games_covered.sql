@@ -21,6 +21,13 @@ phase_days as (
 
 ),
 
+feature_days as (
+
+    select * from {{ ref('int_phase_deadlines') }}
+    where phase = 'phase4'
+
+),
+
 box_score_rows as (
 
     select * from {{ ref('stg_analytics__player_game_summaries') }}
@@ -120,11 +127,20 @@ joined as (
         coalesce(predictions.predictions, 0) as predictions,
         games.is_final,
         games.is_final and coalesce(phase_days.is_due, false) as is_box_score_due,
+        coalesce(feature_days.is_due and not feature_days.is_relaxed, false) as is_features_due,
+        -- the props collection window closes at tip-off (before 2025-12-23 the schedule holds no
+        -- tip time: the window is closed once the ET date is over)
+        coalesce(
+            games.tip_off_at <= {{ pipemon_as_of() }},
+            games.game_date < {{ pipemon_as_of_date() }}
+        ) as is_props_window_closed,
         games.game_date,
         games.tip_off_at
     from games
     left join phase_days
         on games.game_date = phase_days.data_date
+    left join feature_days
+        on games.game_date = feature_days.data_date
     left join box_scores
         on games.game_key = box_scores.game_key
     left join props
@@ -141,7 +157,10 @@ flagged as (
     select
         joined.*,
         joined.is_box_score_due
-        and joined.box_score_players < {{ var('box_score_players_min_per_game') }} as is_missing_box_scores
+        and joined.box_score_players < {{ var('box_score_players_min_per_game') }} as is_missing_box_scores,
+        joined.is_features_due and joined.feature_rows = 0 as is_missing_features,
+        joined.is_props_window_closed
+        and joined.players_with_line < {{ var('props_players_min_per_game') }} as is_missing_props
     from joined
 
 )

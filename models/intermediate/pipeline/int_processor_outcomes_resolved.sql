@@ -53,6 +53,8 @@ logged_attempts as (
         count(*) as attempts,
         max(deliveries_of_message) as max_deliveries,
         count(case when is_failure then 1 end) as failed_attempts,
+        count(case when is_success then 1 end) as successful_attempts,
+        sum(case when is_success then coalesce(records_processed, 0) else 0 end) as success_records,
         0 as stuck_runs,
         min(triggered_at) as first_triggered_at,
         max(completed_at) as last_completed_at
@@ -75,6 +77,8 @@ history_attempts as (
         count(*) as attempts,
         1 as max_deliveries,
         count(case when is_failure then 1 end) as failed_attempts,
+        count(case when status = 'success' then 1 end) as successful_attempts,
+        sum(case when status = 'success' then coalesce(records_processed, 0) else 0 end) as success_records,
         count(case when is_stuck or is_cleanup_rewrite then 1 end) as stuck_runs,
         min(started_at) as first_triggered_at,
         max(case when is_finished and not is_cleanup_rewrite then processed_at end) as last_completed_at
@@ -142,6 +146,11 @@ outcomes as (
         coalesce(logged_attempts.failed_attempts, history_attempts.failed_attempts, 0) as failed_attempts,
         coalesce(logged_attempts.max_deliveries, history_attempts.max_deliveries, 0) as max_deliveries,
         coalesce(history_attempts.stuck_runs, 0) as stuck_runs,
+        coalesce(logged_attempts.successful_attempts, history_attempts.successful_attempts, 0) as successful_attempts,
+        cast(coalesce(logged_attempts.success_records, history_attempts.success_records, 0) as {{ dbt.type_bigint() }})
+            as success_records,
+        -- every run for the date, stuck ones included (the execution log never sees a crash)
+        greatest(coalesce(logged_attempts.attempts, 0), coalesce(history_attempts.attempts, 0)) as runs_logged,
         coalesce(runs.run_history_runs, 0) as run_history_runs,
         expected.processor_name is not null as is_expected,
         coalesce(phase_days.is_due, false) as is_due,
@@ -184,6 +193,10 @@ flagged as (
         outcomes.final_status = 'failed' as is_failed,
         outcomes.final_status = 'stuck' as is_stuck,
         outcomes.is_expected and outcomes.is_due and outcomes.attempts = 0 as is_missing,
+        -- "success" that loaded nothing on a day the schedule expected its output
+        outcomes.is_expected and outcomes.is_due and outcomes.final_status = 'success'
+        and outcomes.successful_attempts > 0 and outcomes.success_records = 0 as is_zero_record_success,
+        outcomes.runs_logged >= {{ var('retry_storm_min_runs') }} as is_retry_storm,
         outcomes.writes_run_history and outcomes.outcome_source = 'execution_log' and outcomes.run_history_runs = 0
             as is_missing_run_history
     from outcomes

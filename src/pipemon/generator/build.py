@@ -29,10 +29,10 @@ from pipemon.generator.core import (
     parse_logs,
     props_window_start,
 )
+from pipemon.generator.documented import LOAD_QUOTA, NOT_FOUND_404, Documented
 from pipemon.generator.firestore import Firestore
 from pipemon.generator.games import GameTables
 from pipemon.generator.probes import Probes
-from pipemon.generator.runs import Executions
 from pipemon.generator.season import SEASON_START, Game, et_to_utc, player_pool, season_games
 
 AS_OF_ET = "14:00"  # the monitor looks at the period from 14:00 ET on its last day
@@ -52,28 +52,37 @@ GAMEBOOK_PROCESSORS = {
 }
 UPCOMING_PROCESSORS = {"upcoming_player_game_context", "upcoming_team_game_context"}
 SCRAPER_LOG_KINDS = ("scraper_error_spike", "malformed_rows")
+REUSED_ID_PLAYED = date(2026, 1, 29)  # the documented game_id reuse
 
 
 def postpone(games: list[Game], end: date) -> tuple[list[Game], list[Game]]:
     """One game postponed: it stays scheduled on its date and is played, under the same game_id,
-    on a game day about three weeks later. Returns (games played, games postponed)."""
+    on a game day about three weeks later (on 2026-01-29, as the documented reuse, when the
+    period allows). Returns (games played, games postponed)."""
     by_day: dict[date, list[Game]] = defaultdict(list)
     for game in games:
         by_day[game.game_date].append(game)
-    first = next((d for d in sorted(by_day) if d >= date(2026, 1, 5) and len(by_day[d]) >= 8), None)
-    if first is None:
+
+    def busy(day: date) -> set[str]:
+        return {t for g in by_day[day] for t in (g.home, g.away)}
+
+    choice: tuple[Game, date] | None = None
+    for first in sorted(d for d in by_day if d >= date(2026, 1, 5) and len(by_day[d]) >= 8):
+        later = [d for d in sorted(by_day) if first + timedelta(days=21) <= d <= end and by_day[d]]
+        preferred = [d for d in later if d == REUSED_ID_PLAYED] + later
+        for day in preferred:
+            movable = [g for g in by_day[first] if not {g.home, g.away} & busy(day)]
+            if movable:
+                choice = (movable[-1], day)
+                break
+        if choice is not None and (choice[1] == REUSED_ID_PLAYED or end < REUSED_ID_PLAYED):
+            break
+        if choice is not None and first + timedelta(days=21) > REUSED_ID_PLAYED:
+            break
+    if choice is None:
         return games, []
-    moved = by_day[first][-1]
-    later = [
-        d
-        for d in sorted(by_day)
-        if first + timedelta(days=21) <= d <= end
-        and not {moved.home, moved.away} & {t for g in by_day[d] for t in (g.home, g.away)}
-    ]
-    if not later:
-        return games, []
-    day = later[0]
-    shift = timedelta(days=(day - first).days)
+    moved, day = choice
+    shift = timedelta(days=(day - moved.game_date).days)
     played = Game(
         moved.game_id, day, moved.home, moved.away, moved.tip_utc + shift, moved.end_utc + shift
     )
@@ -82,7 +91,7 @@ def postpone(games: list[Game], end: date) -> tuple[list[Game], list[Game]]:
     return rest, [moved]
 
 
-class SeasonBuilder(GameTables, Executions, Firestore, Probes):
+class SeasonBuilder(GameTables, Documented, Firestore, Probes):
     """Generates every contract table for `start..end`; `as_of` is 14:00 ET on `end`."""
 
     def __init__(
@@ -118,6 +127,10 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
                 bdl = regs.processor("bdl_player_boxscores")
                 if bdl is not None and not bdl.live(day):
                     return False
+                zero = inc.KINDS["bdl_zero_records"]
+                injected = "bdl_zero_records" in kinds
+                if injected and zero.first and zero.last and zero.first <= day <= zero.last:
+                    return False  # BDL loaded nothing to fall back on
             return regs.live(inc.KINDS[kind].target, day)
 
         plan = inc.place(
@@ -176,6 +189,8 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
             ],
             "skipped_kinds": self.plan.skipped,
             "incidents": self.plan.records,
+            "non_alerts": self.plan.non_alerts,
+            "gaps": sorted(self.plan.gaps, key=lambda g: (g["table"], g["game_date"])),
         }
 
     def _day(self, day: date) -> None:
@@ -184,6 +199,8 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
         self._health_checks(day)
         self._phase2_daily(day)
         self._outside_registry_runs(day)
+        if self._incident("mlb_redelivery_storm", day):
+            self._mlb_storm(day)
         if not games:
             return
         players = self._players(games)
@@ -206,6 +223,8 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
         for proc in self._registry("phase2", day):
             if proc.cadence != "daily":
                 continue
+            if self._schedule_loads_documented(proc, day):
+                continue
             at = self._jitter(self._et(day, "06:40"), 2400)
             attempt = self._run(
                 proc, day, at, self._duration(proc.name, 20, 150), data_date=at.date()
@@ -216,9 +235,16 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
         start = props_window_start(day, games) + timedelta(minutes=10)
         for proc in self._registry("phase2", day):
             if proc.name in PROPS_PROCESSORS:
+                records = None
+                if proc.name == "bettingpros_player_points_props" and self._incident(
+                    "prop_data_gap", day
+                ):
+                    records = 0  # it ran and loaded nothing
+                    self.plan.record("prop_data_gap", day, proc.name)
                 attempt = self._run(
-                    proc, day, self._jitter(start, 600), self._duration(proc.name, 20, 90)
-                )
+                    proc, day, self._jitter(start, 600), self._duration(proc.name, 20, 90),
+                    records=records,
+                )  # fmt: skip
                 self._complete("phase2", day, proc.name, attempt)
 
     def _phase2_games(self, day: date) -> None:
@@ -237,13 +263,40 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
                 at = self._jitter(self._et(day, "10:15"), 600)
             else:
                 at = self._jitter(self._et(day, "01:10", 1), 900)
-            attempt = self._run(proc, day, at, self._duration(proc.name, 20, 150))
+            if proc.name == "nbac_gamebook_player_stats" and self._incident(
+                "gamebook_scraper_blocked", day
+            ):
+                self.plan.record("gamebook_scraper_blocked", day, proc.name)
+                continue  # the scraper was blocked: no file, nothing to process
+            if self._incident("bigquery_load_quota", day):
+                self.plan.record("bigquery_load_quota", day, proc.name)
+                self.plan.record("bigquery_load_quota", day, "phase2", consequence=True)
+                self._failed_runs(proc, day, at, 3, LOAD_QUOTA, gap_minutes=5)
+                continue
+            records = None
+            if proc.name == "bdl_player_boxscores" and self._incident("bdl_zero_records", day):
+                records = 0  # the idempotency trap: the morning's empty file marked the date done
+                self.plan.record("bdl_zero_records", day, proc.name)
+            if proc.name == "nbac_team_boxscore" and self._incident("team_boxscore_empty", day):
+                records = 0
+                self.plan.record("team_boxscore_empty", day, proc.name)
+            attempt = self._run(proc, day, at, self._duration(proc.name, 20, 150), records=records)
             self._complete("phase2", day, proc.name, attempt)
 
     # ------------------------------------------------------------------ phase 3
     def _phase3_upcoming(self, day: date) -> None:
         start = self._et(day, SAME_DAY_START["phase3"])
         for proc in self._registry("phase3", day):
+            if proc.name == "player_game_summary" and self._incident("pgs_retry_storm", day):
+                self._retry_storm(proc, day)
+            if proc.name in UPCOMING_PROCESSORS and self._crashed_no_rows(proc.name, day):
+                continue
+            if proc.name == "upcoming_team_game_context" and self._incident(
+                "phase3_partial_phase4_404", day
+            ):
+                self.plan.record("phase3_partial_phase4_404", day, proc.name)
+                self.plan.record("phase3_partial_phase4_404", day, "phase3", consequence=True)
+                continue  # only part of phase 3 was triggered
             if proc.name in UPCOMING_PROCESSORS:
                 attempt = self._run(
                     proc, day, self._jitter(start, 300), self._duration(proc.name, 40, 200)
@@ -256,7 +309,7 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
         """Yesterday's summaries overnight, done by about 07:00 ET."""
         start = self._et(day, "05:00", 1)
         for proc in self._registry("phase3", day):
-            if proc.name in UPCOMING_PROCESSORS:
+            if proc.name in UPCOMING_PROCESSORS or self._crashed_no_rows(proc.name, day):
                 continue
             at = self._jitter(start, 1800)
             attempt = self._run(proc, day, at, self._duration(proc.name, 40, 200))
@@ -271,6 +324,15 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
         for proc in self._registry("phase4", day):
             mlfs = proc.name == "ml_feature_store"
             at = self._jitter(start + timedelta(minutes=12 if mlfs else 0), 300)
+            if self._crashed_no_rows(proc.name, day):
+                continue
+            if self._incident("phase3_partial_phase4_404", day):
+                self.plan.record("phase3_partial_phase4_404", day, proc.name)
+                self.plan.record("phase3_partial_phase4_404", day, "phase4", consequence=True)
+                self._failed_runs(proc, day, at, 2, NOT_FOUND_404)
+                if mlfs:
+                    self._features_missing("phase3_partial_phase4_404", day, games)
+                continue
             duration = self._duration(proc.name, 60, 400)
             records = None
             if mlfs:
@@ -324,6 +386,36 @@ class SeasonBuilder(GameTables, Executions, Firestore, Probes):
         duration = round((last - start).total_seconds() + self.rng.uniform(20, 60), 1)
         self._run(coordinator, day, start, duration, records=written,
                   status="partial" if partial else "success", flaky=False)  # fmt: skip
+
+    def _crashed_no_rows(self, name: str, day: date) -> bool:
+        """Phase 3 and 4 services crashed at start-up for the date: not a single row."""
+        kind = "p3_p4_crash_no_rows"
+        if not self._incident(kind, day):
+            return False
+        games = self.games_by_day.get(day, [])
+        self.plan.record(kind, day, name)
+        phase = (
+            "phase3"
+            if self.reg.processor(name) and name in {p.name for p in self._registry("phase3", day)}
+            else "phase4"
+        )
+        self.plan.record(kind, day, phase, consequence=True)
+        if name == "player_game_summary" and day < self.end:
+            table = "nba_analytics.player_game_summary"
+            for game in games:
+                self.plan.record(kind, day, game.game_id, consequence=True)
+            self.plan.record(kind, day, table, consequence=True)
+            self.plan.gap(table, day)
+        if name == "ml_feature_store":
+            self._features_missing(kind, day, games)
+        return True
+
+    def _features_missing(self, kind: str, day: date, games: list[Game]) -> None:
+        table = "nba_predictions.ml_feature_store_v2"
+        self.plan.record(kind, day, table, consequence=kind != "phase3_partial_phase4_404")
+        self.plan.gap(table, day)
+        for game in games:
+            self.plan.record(kind, day, game.game_id, consequence=True)
 
     def _deadline(self, phase: str, day: date) -> datetime:
         deadline = self.reg.deadlines[phase]

@@ -15,7 +15,9 @@ SCHEDULE_MERGE_FROM = date(2026, 1, 11)  # no conflicting duplicate rows from he
 SCRAPER_GAME_DATE_FROM = date(2026, 1, 2)  # the game_date column exists
 SCRAPER_PARTIAL_FROM = date(2026, 1, 16)  # status `partial`
 SCRAPER_LOG_RETENTION_DAYS = 90  # partition expiration
-PROPS_WINDOW_12H_FROM = date(2026, 1, 26)  # betting_lines starts 12 h (not 6 h) before first tip
+# betting_lines starts 12 h (not 6 h) before the first tip: changed on 2026-01-26 at 11:00 ET,
+# after that day's window had been planned at 6 h (the false alarm), so in force from the 27th
+PROPS_WINDOW_12H_FROM = date(2026, 1, 27)
 # processor_run_history
 STALE_CLEANUP_FROM = date(2026, 1, 12)  # running > 4 h rewritten to failed with an errors object
 FAILURE_CATEGORY_FROM = date(2026, 1, 13)  # failure_category column

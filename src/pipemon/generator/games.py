@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from pipemon.generator import formats as fmt
+from pipemon.generator import incidents as inc
 from pipemon.generator.core import Core, DayPlayers, et_wall, props_window_start
 from pipemon.generator.season import (
     ET,
@@ -110,6 +111,18 @@ class GameTables(Core):
 
     def _props(self, day: date, games: list[Game], players: dict[str, DayPlayers]) -> None:
         out = self.rows["bettingpros_player_points_props"]
+        if self._incident("prop_data_gap", day):
+            # nothing loaded, in any market; the predictions go out without lines (NO_LINE)
+            table = self._target("prop_data_gap")
+            self.plan.record("prop_data_gap", day, table)
+            self.plan.gap(table, day)
+            return
+        if self._incident("props_window_false_alarm", day):
+            self.plan.non_alerts.append(
+                {"kind": "props_window_false_alarm", "game_date": day.isoformat(),
+                 "target": self._target("props_window_false_alarm"),
+                 "postmortem": str(inc.KINDS["props_window_false_alarm"].postmortem)}
+            )  # fmt: skip
         for game in games:
             snapshots = self._snapshot_times(day, games, game)
             roster = players[game.game_id]
@@ -189,6 +202,22 @@ class GameTables(Core):
             for game in games[:2]:
                 missing.add(game.game_id)
                 self.plan.record("missing_box_scores", day, game.game_id)
+        table = "nba_analytics.player_game_summary"
+        if missing:
+            self.plan.record("missing_box_scores", day, table, consequence=True)
+            self.plan.gap(table, day)
+        for kind, lost in (
+            ("gamebook_partial", games[1:]),  # the resolver found 1 of the day's gamebooks
+            ("gamebook_scraper_blocked", games),  # no gamebook, and BDL loaded nothing
+        ):
+            if self._incident(kind, day):
+                for game in lost:
+                    missing.add(game.game_id)
+                    self.plan.record(
+                        kind, day, game.game_id, consequence=kind != "gamebook_partial"
+                    )
+                self.plan.record(kind, day, table, consequence=kind != "gamebook_partial")
+                self.plan.gap(table, day)
         used_fallback = False
         out = self.rows["player_game_summary"]
         for game in games:
@@ -218,8 +247,9 @@ class GameTables(Core):
         return used_fallback
 
     def _fallback_live(self, day: date) -> bool:
+        """BDL is there to fall back on (and loaded rows: not while it loaded 0 records)."""
         bdl = self.reg.processor("bdl_player_boxscores")
-        return bdl is not None and bdl.live(day)
+        return bdl is not None and bdl.live(day) and not self._incident("bdl_zero_records", day)
 
     # ------------------------------------------------------------------ feature store
     def _features(
@@ -233,6 +263,8 @@ class GameTables(Core):
         full = fmt.FEATURE_VERSIONS[version]
         out = self.rows["ml_feature_store_v2"]
         for game in games:
+            if self._hidden_by_reused_id(day, game):
+                continue
             game_id = self._same_day_game_id(game)
             for player, _team in players[game.game_id].rostered:
                 count: int | None
@@ -272,6 +304,22 @@ class GameTables(Core):
                 )
         return len(out)
 
+    def _hidden_by_reused_id(self, day: date, game: Game) -> bool:
+        """The schedule view kept one row per game_id: the game played under a postponed game's
+        id vanished from the same-day tables (features, predictions)."""
+        if not self._incident("game_id_reuse", day):
+            return False
+        hidden = any(p.game_id == game.game_id for p in getattr(self, "postponed", []))
+        if hidden:
+            self.plan.record("game_id_reuse", day, game.game_id)
+            for table in (
+                "nba_predictions.player_prop_predictions",
+                "nba_predictions.ml_feature_store_v2",
+            ):
+                self.plan.record("game_id_reuse", day, table, consequence=True)
+            self.plan.gap("nba_predictions.ml_feature_store_v2", day)
+        return hidden
+
     def _same_day_game_id(self, game: Game) -> str:
         return game_key(game) if game.game_date >= fmt.DATE_GAME_IDS_FROM else game.game_id
 
@@ -295,6 +343,8 @@ class GameTables(Core):
             created = start + timedelta(minutes=3 + 6 * n, seconds=self.rng.randint(0, 120))
             last = max(last, created)
             for game in games:
+                if self._hidden_by_reused_id(day, game):
+                    continue
                 game_id = self._same_day_game_id(game)
                 roster = players[game.game_id]
                 for player, _team in roster.rostered:

@@ -17,6 +17,17 @@ class IncidentKind:
     needs_history: bool = False  # anomaly: needs comparable days before it
     needs_final_games: bool = True  # must fall before the last (in-progress) day
     min_games: int = 1  # fewest games the day must have
+    # documented incidents of the real pipeline: the postmortem reproduced (a path in
+    # najicham/nba-stats-scraper), the dates placed, and whether other kinds must keep off them
+    postmortem: str | None = None
+    first: date | None = None
+    last: date | None = None
+    exclusive: bool = True
+    placement_note: str | None = None
+
+    @property
+    def documented(self) -> bool:
+        return self.postmortem is not None
 
 
 CATALOGUE: tuple[IncidentKind, ...] = (
@@ -105,6 +116,153 @@ CATALOGUE: tuple[IncidentKind, ...] = (
     IncidentKind("malformed_rows", "<table>", "rows that break the source contract"),
 )
 
+
+def _doc(
+    kind: str,
+    target: str,
+    summary: str,
+    postmortem: str,
+    first: date,
+    last: date | None = None,
+    *,
+    exclusive: bool = True,
+    note: str | None = None,
+) -> IncidentKind:
+    return IncidentKind(
+        kind, target, summary, needs_final_games=False, postmortem=postmortem, first=first,
+        last=last or first, exclusive=exclusive, placement_note=note,
+    )  # fmt: skip
+
+
+# The pipeline's documented incidents (REAL_PIPELINE.md section 4), on their real dates.
+DOCUMENTED: tuple[IncidentKind, ...] = (
+    _doc(
+        "prop_data_gap",
+        "nba_raw.bettingpros_player_points_props",
+        "props never loaded for weeks: 0 lines, every prediction NO_LINE",
+        "docs/08-projects/current/pipeline-reliability-improvements/2026-01-11-PROP-DATA-GAP-INCIDENT.md",
+        date(2025, 10, 22),
+        date(2025, 12, 19),
+    ),
+    _doc(
+        "bdl_zero_records",
+        "bdl_player_boxscores",
+        "the BDL box-score processor (and scraper) logged success with 0 records for months",
+        "docs/08-projects/current/daily-orchestration-tracking/INCIDENT-2026-01-14-BDL-ZERO-RECORDS.md",
+        date(2025, 10, 21),
+        date(2026, 1, 13),
+        exclusive=False,
+        note="the scraper log keeps 90 days: the scraper side is visible on 2026-01-13 only; the "
+        "processor side in run history on every date",
+    ),
+    _doc(
+        "schedule_stale_phase2_skipped",
+        "nbac_schedule",
+        "phase 2 silently skipped the schedule files (no gcs_path): the schedule went stale",
+        "docs/09-handoff/archive/2025-12/2025-12-20-SESSION152-PIPELINE-DIAGNOSIS.md",
+        date(2025, 12, 13),
+        date(2025, 12, 19),
+    ),
+    _doc(
+        "schedule_type_error",
+        "nbac_schedule",
+        "the schedule processor crashed with a TypeError on every run (the email flood)",
+        "docs/00-orchestration/postmortems/2025-12-24-email-flood.md",
+        date(2025, 12, 23),
+    ),
+    _doc(
+        "team_boxscore_empty",
+        "nbac_team_boxscore",
+        "team box scores empty (processor success, 0 rows) while player box scores are fine",
+        "docs/08-projects/current/team-boxscore-data-gap-incident/INCIDENT-REPORT-JAN-22-2026.md",
+        date(2025, 12, 27),
+        date(2026, 1, 21),
+        exclusive=False,
+    ),
+    _doc(
+        "gamebook_partial",
+        "nba_analytics.player_game_summary",
+        "the gamebook resolver collected 1 game of the day and logged success",
+        "docs/02-operations/postmortems/2025/GAMEBOOK-INCIDENT-POSTMORTEM.md",
+        date(2025, 12, 27),
+    ),
+    _doc(
+        "phase3_partial_phase4_404",
+        "nba_predictions.ml_feature_store_v2",
+        "phase 3 triggered 1 of its processors and phase 4 answered 404: no features",
+        "docs/02-operations/postmortems/2025/2025-12-29-DAILY-ORCHESTRATION-POSTMORTEM.md",
+        date(2025, 12, 29),
+    ),
+    _doc(
+        "gamebook_scraper_blocked",
+        "nbac_gamebook_player_stats",
+        "the gamebook scraper was blocked (403) and wrote no log rows; nothing was processed",
+        "docs/08-projects/current/pipeline-reliability-improvements/INCIDENT-2025-12-30-GAMEBOOK-FAILURE.md",
+        date(2025, 12, 30),
+        note="the scraper log rows of that date have expired by the season's end: the gap shows "
+        "in run history and the box scores",
+    ),
+    _doc(
+        "pgs_retry_storm",
+        "player_game_summary",
+        "a retry storm on games not yet played: hundreds of runs, most failed, many stuck running",
+        "docs/incidents/2026-01-16-PLAYERGAMESUMMARY-RETRY-STORM.md",
+        date(2026, 1, 16),
+        note="scaled down from 7,139 runs to 160",
+    ),
+    _doc(
+        "p3_p4_crash_no_rows",
+        "player_game_summary",
+        "phase 3 and 4 services crashed at start-up and wrote no row at all",
+        "docs/08-projects/current/week-1-improvements/incidents/jan-20-21-healthchecker/INCIDENT-TIMELINE.md",
+        date(2026, 1, 20),
+    ),
+    _doc(
+        "bigquery_load_quota",
+        "nbac_gamebook_player_stats",
+        "BigQuery load quota exceeded: every phase-2 game load failed (0% complete)",
+        "docs/incidents/2026-01-26-bigquery-quota-exceeded.md",
+        date(2026, 1, 26),
+    ),
+    _doc(
+        "props_window_false_alarm",
+        "nba_raw.bettingpros_player_points_props",
+        "props 'missing' in the morning only because the collection window had not opened: "
+        "must NOT alert",
+        "docs/incidents/2026-01-26-BETTING-DATA-TIMING-ISSUE-ROOT-CAUSE.md",
+        date(2026, 1, 26),
+        exclusive=False,
+    ),
+    _doc(
+        "scraper_wrong_image",
+        "nba_orchestration.scraper_execution_log",
+        "the wrong image was deployed to the scraper service: scrapers stopped writing",
+        "docs/09-handoff/2026-01-29-POSTMORTEM-SCRAPER-WRONG-DEPLOYMENT.md",
+        date(2026, 1, 27),
+        date(2026, 1, 29),
+        note="the data tables were backfilled after the fix; the scraper log keeps the gap",
+    ),
+    _doc(
+        "game_id_reuse",
+        "<game_id>",
+        "a postponed game's reused id hid one game's players from features and predictions",
+        "docs/09-handoff/2026-01-29-SESSION-20-HANDOFF.md",
+        date(2026, 1, 29),
+    ),
+    _doc(
+        "mlb_redelivery_storm",
+        "MlbBpHistoricalPropsProcessor",
+        "another sport's processor in a redelivery loop (404), exhausting the shared quota",
+        "docs/09-handoff/2026-06-16-system-deep-dive.md",
+        date(2026, 3, 16),
+        note="really 2026-06-16, after the NBA regular season: placed on 2026-03-16, inside it",
+    ),
+)
+# the documented incident that must raise nothing
+NON_ALERTS = ("props_window_false_alarm",)
+
+CATALOGUE = CATALOGUE + DOCUMENTED
+
 KINDS: dict[str, IncidentKind] = {k.kind: k for k in CATALOGUE}
 
 
@@ -113,11 +271,22 @@ class Plan:
     """Which incident happens on which game date, plus the ground-truth records."""
 
     days: dict[str, date] = field(default_factory=dict)
+    last_days: dict[str, date] = field(default_factory=dict)  # multi-day documented incidents
     records: list[dict[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    non_alerts: list[dict[str, str]] = field(default_factory=list)
+    gaps: list[dict[str, str]] = field(default_factory=list)  # (table, game_date) left short
 
     def on(self, kind: str, day: date) -> bool:
-        return self.days.get(kind) == day
+        first = self.days.get(kind)
+        if first is None:
+            return False
+        return first <= day <= self.last_days.get(kind, first)
+
+    def gap(self, table: str, day: date) -> None:
+        rec = {"table": table, "game_date": day.isoformat()}
+        if rec not in self.gaps:
+            self.gaps.append(rec)
 
     def record(
         self,
@@ -130,6 +299,9 @@ class Plan:
         """`needs` names the source table that holds the only evidence (a table of the plan,
         absent in `existing` mode)."""
         rec = {"kind": kind, "game_date": day.isoformat(), "target": target}
+        postmortem = KINDS[kind].postmortem if kind in KINDS else None
+        if postmortem:
+            rec["postmortem"] = postmortem
         if consequence:
             rec["consequence"] = "true"
         if needs:
@@ -173,7 +345,18 @@ def place(
     """
     plan = Plan()
     taken: set[date] = set()
-    placeable = [k for k in kinds if k != "log_table_stopped"]
+    for kind_name in kinds:
+        kind = KINDS[kind_name]
+        if kind.first is None or kind.last is None:
+            continue
+        if not game_days or kind.first > end or kind.last < game_days[0]:
+            plan.skipped.append(kind_name)
+            continue
+        plan.days[kind_name] = kind.first
+        plan.last_days[kind_name] = kind.last
+        if kind.exclusive:
+            taken |= {d for d in game_days if kind.first <= d <= kind.last}
+    placeable = [k for k in kinds if k != "log_table_stopped" and not KINDS[k].documented]
     rng.shuffle(placeable)
 
     def eligible(kind_name: str, check: bool) -> list[date]:

@@ -46,12 +46,17 @@ class Probes(Core):
         cutoff = self.as_of - timedelta(days=fmt.SCRAPER_LOG_RETENTION_DAYS)
         if self._et(day, "06:00", 1) < cutoff:
             return  # the partitions of that day have expired
+        self._record_scrapers_silenced(day, games)
         spike = self._incident("scraper_error_spike", day)
         if spike:
             self.plan.record("scraper_error_spike", day, self._target("scraper_error_spike"))
         for scraper in self.reg.scrapers:
             if not scraper.live(day) or (scraper.cadence == "game_day" and not games):
                 continue
+            if scraper.name == "nbac_gamebook_pdf" and self._incident(
+                "gamebook_scraper_blocked", day
+            ):
+                continue  # blocked (403) before it could log anything
             if not scraper.is_scheduled:
                 if self.rng.random() < MANUAL_RUN_RATE:
                     at = self._jitter(self._et(day, "09:00"), 9 * 3600)
@@ -101,6 +106,8 @@ class Probes(Core):
         """Writes one scraper execution; returns False when it failed."""
         if at > self.as_of or at < cutoff:
             return True
+        if self._image_wrong(at):
+            return True  # the service ran another image: nothing scraped, nothing logged
         roll = 0.5 if recovery else self.rng.random()
         retries = 0
         error: tuple[str, str] | None = None
@@ -120,6 +127,10 @@ class Probes(Core):
             retries = 1 if roll > 0.96 else 0
         duration = round(self.rng.uniform(1.5, 25.0) * (1 + retries), 2)
         records = self.rng.randint(1, 800) if status in ("success", "partial") else 0
+        if scraper.name == "bdl_box_scores" and self._incident("bdl_zero_records", day):
+            status, records, error, retries = "success", 0, None, 0  # upcoming games: 0 players
+            if day >= self._scraper_log_judged_from():
+                self.plan.record("bdl_zero_records", day, scraper.name)
         game_scrape = scraper.cadence == "game_day"
         opts: dict[str, str] = {"group": "prod", "workflow": scraper.workflow}
         if game_scrape:
@@ -160,6 +171,33 @@ class Probes(Core):
             scraper, day if game_scrape else None, at, duration, status, records, error
         )
         return status != "failed"
+
+    def _scraper_log_judged_from(self) -> date:
+        """The first game date the monitor judges in the scraper log at the season's as_of: the
+        90-day retention leaves the oldest day partial."""
+        return self._et_day(self.as_of) - timedelta(days=fmt.SCRAPER_LOG_RETENTION_DAYS - 1)
+
+    def _image_wrong(self, at: datetime) -> bool:
+        kind = "scraper_wrong_image"
+        if kind not in self.plan.days:
+            return False
+        first, last = self.plan.days[kind], self.plan.last_days[kind]
+        return self._et(first, "06:00") <= at < self._et(last, "06:00", 1)
+
+    def _record_scrapers_silenced(self, day: date, games: list[Game]) -> None:
+        """Every scheduled scraper expected on a date of the wrong-image outage is absent."""
+        if not self._incident("scraper_wrong_image", day) or day >= self.end:
+            return
+        kind = "scraper_wrong_image"
+        for scraper in self.reg.scrapers:
+            if not scraper.is_scheduled or not scraper.live(day):
+                continue
+            if scraper.cadence == "game_day" and not games:
+                continue
+            self.plan.record(kind, day, scraper.name)
+        self.plan.record(kind, day, "nba_orchestration.scraper_execution_log", consequence=True)
+        self.plan.gap("nba_orchestration.scraper_execution_log", day)
+        self.plan.record(kind, day, "phase1", consequence=True)
 
     def _scraper_events(
         self,
