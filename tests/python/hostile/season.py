@@ -141,18 +141,28 @@ HOSTILE: list[Hostile] = [
     _health("hostile-health-future", checked_at=FUTURE),
     _health("hostile-health-nan", latency_ms=Raw("'nan'::double")),
     _health("  "),
-    _dead_letter("hostile-dl-count-text", attributes='{"CloudPubSubDeadLetterSourceDeliveryCount": "five"}'),
+    _dead_letter(
+        "hostile-dl-count-text", attributes='{"CloudPubSubDeadLetterSourceDeliveryCount": "five"}'
+    ),
     _dead_letter("hostile-dl-future", publish_time=FUTURE),
     _dead_letter("hostile-dl-ok"),
-    _firestore("2026-01-10", data='[1, 2, 3]'),
+    _firestore("2026-01-10", data="[1, 2, 3]"),
     _firestore("2026-01-11", data='"just a string"'),
     _firestore("2026-01-12", data='{"_completed_count": "many"}'),
     _firestore("2026-01-13", update_time=FUTURE, snapshot_at=FUTURE),
     # out of order: the CREATE (no completions yet) is stamped after the UPDATE that completed it
-    _firestore("2026-01-14", update_time="2026-01-14 22:00:00", snapshot_at="2026-01-14 22:30:00",
-               data='{"_completed_count": 5, "_triggered": true}'),
-    _firestore("2026-01-14", update_time="2026-01-14 23:00:00", snapshot_at="2026-01-14 23:30:00",
-               data='{"_completed_count": 0, "_triggered": false}'),
+    _firestore(
+        "2026-01-14",
+        update_time="2026-01-14 22:00:00",
+        snapshot_at="2026-01-14 22:30:00",
+        data='{"_completed_count": 5, "_triggered": true}',
+    ),
+    _firestore(
+        "2026-01-14",
+        update_time="2026-01-14 23:00:00",
+        snapshot_at="2026-01-14 23:30:00",
+        data='{"_completed_count": 0, "_triggered": false}',
+    ),
     _props("hostilenan", points_line=Raw("'nan'::double")),
     _props("hostileinf", points_line=Raw("'inf'::double")),
     _props("hostilefuture", processed_at=FUTURE, created_at=FUTURE),
@@ -200,11 +210,15 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSeason]
     truth = json.loads(Path(generated.truth_path).read_text())
     con = duckdb.connect(str(warehouse))
     try:
-        before = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in generated.row_counts}  # type: ignore[index]
+        before = {
+            t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in generated.row_counts
+        }  # type: ignore[index]
         for row in HOSTILE:
             con.execute(row.insert)
         _schedule_flip(con)
-        counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in generated.row_counts}  # type: ignore[index]
+        counts = {
+            t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in generated.row_counts
+        }  # type: ignore[index]
     finally:
         con.close()
     run_results, manifest = _dbt_build(warehouse, base / "target", truth)

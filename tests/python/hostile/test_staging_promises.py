@@ -6,6 +6,7 @@ Each test names a hostile row injected by `conftest.HOSTILE` and asserts what be
 from __future__ import annotations
 
 import pytest
+
 from hostile.season import HostileSeason
 
 SCRAPER = "nba_orchestration.scraper_execution_log"
@@ -29,7 +30,11 @@ PROPS = "nba_raw.bettingpros_player_points_props"
         # text where a number is expected is quarantined by name, never an error downstream
         (SCRAPER, "hostile-record-count-text", "non_numeric_record_count"),
         (DEAD, "hostile-dl-count-text", "non_numeric_delivery_count"),
-        (FIRESTORE, "phase3_completion/2026-01-12@2026-01-12 22:00:00", "non_numeric_completed_count"),
+        (
+            FIRESTORE,
+            "phase3_completion/2026-01-12@2026-01-12 22:00:00",
+            "non_numeric_completed_count",
+        ),
         # a blank key is a missing key
         (SCRAPER, "hostile-blank-name", "null_key"),
         (SCRAPER, "hostile-empty-source", "null_key"),
