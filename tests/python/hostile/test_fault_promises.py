@@ -1,0 +1,33 @@
+"""Promises the runner keeps when the disk around the warehouse fails."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from pipemon import runner
+from pipemon.alerts import lock
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(errno.EROFS, "Read-only file system"), (errno.ENOSPC, "No space left on device")],
+)
+def test_a_read_only_or_full_warehouse_directory_exits_3_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, words: str
+) -> None:
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    (tmp_path / "warehouse.duckdb").write_bytes(b"")
+
+    def refuse(self: lock.RunLock) -> None:
+        raise OSError(code, words, str(tmp_path / "warehouse.lock"))
+
+    monkeypatch.setattr(lock.RunLock, "__enter__", refuse)
+    alerts = tmp_path / "alerts.yml"
+    alerts.write_text(f"channels:\n  file:\n    url: file://{tmp_path / 'alerts.log'}\n")
+    report = runner.Runner(runner.RunOptions(config_path=alerts)).execute()
+    assert report.exit_code == runner.EXIT_MONITOR
+    assert any(words in f.detail and f.source == "monitor" for f in report.findings)
+    assert words in (tmp_path / "alerts.log").read_text()
