@@ -109,3 +109,23 @@ def test_a_skipped_model_is_named_even_when_tests_also_warn() -> None:
     )
     assert any("fct_processor_runs" in f.detail for f in out.findings if f.source == "monitor")
     assert exit_code(out.findings, pending_failed=False) == EXIT_MONITOR
+
+
+def test_status_shows_a_hostile_name_on_one_inert_line() -> None:
+    import datetime as dt
+
+    from pipemon.status import FAIL, Section, StatusReport
+
+    section = Section("failures", dt.date(2026, 1, 27))
+    section.add(FAIL, "p", "nbac\x1b[31m_schedule\n✅ all clear\u202e failed")
+    report = StatusReport(
+        dt.datetime(2026, 1, 28, tzinfo=dt.UTC),
+        dt.date(2026, 1, 27),
+        dt.date(2026, 1, 28),
+        None,
+        [section],
+        "duckdb",
+    )
+    text = report.render()
+    assert not {"\x1b", "\u202e"} & set(text)
+    assert [line for line in text.splitlines() if line.startswith("✅")] == []
