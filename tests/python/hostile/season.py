@@ -167,6 +167,155 @@ HOSTILE: list[Hostile] = [
     _props("hostileinf", points_line=Raw("'inf'::double")),
     _props("hostilefuture", processed_at=FUTURE, created_at=FUTURE),
     _props(""),
+    # values outside the contract's sets and impossible rows (kept quarantined, never staged)
+    _scraper("hostile-unknown-status", status="exploded"),
+    _scraper("hostile-completed-first", completed_at=f"{DAY} 11:00:00"),
+    _scraper("hostile-negative-duration", duration_seconds=Raw("-5")),
+    _run("hostile-run-conflict", status="success", processed_at=f"{DAY} 13:00:00"),
+    _run("hostile-run-conflict", status="failed", processed_at=f"{DAY} 13:00:00"),
+    _run("hostile-run-unknown-status", status="exploded"),
+    _insert(
+        "nba_orchestration.dependency_check_log",
+        {
+            "check_id": "hostile-dep-maybe",
+            "check_time": f"{DAY} 12:00:00",
+            "processor_name": "PlayerGameSummaryProcessor",
+            "data_date": DAY,
+            "required_table": "nba_raw.nbac_schedule",
+            "check_result": "MAYBE",
+        },
+    ),
+    _insert(
+        "nba_orchestration.dependency_check_log",
+        {
+            "check_id": "hostile-dep-future",
+            "check_time": FUTURE,
+            "processor_name": "PlayerGameSummaryProcessor",
+            "data_date": DAY,
+            "required_table": "nba_raw.nbac_schedule",
+            "check_result": "PASS",
+        },
+    ),
+    _insert(
+        "nba_orchestration.phase_completions",
+        {
+            "phase": "phase9",
+            "game_date": DAY,
+            "processor_name": "hostile_processor",
+            "status": "success",
+            "completed_at": f"{DAY} 12:00:00",
+            "inserted_at": f"{DAY} 12:00:00",
+        },
+    ),
+    _insert(
+        "nba_orchestration.phase_completions",
+        {
+            "phase": "phase3",
+            "game_date": DAY,
+            "processor_name": "hostile_future_processor",
+            "status": "success",
+            "completed_at": FUTURE,
+            "inserted_at": FUTURE,
+        },
+    ),
+    _insert(
+        "nba_orchestration.pipeline_event_log",
+        {"event_id": "hostile-event-no-type", "timestamp": f"{DAY} 12:00:00", "event_type": " "},
+    ),
+    _insert(
+        "nba_orchestration.pipeline_event_log",
+        {
+            "event_id": "hostile-event-future",
+            "timestamp": FUTURE,
+            "event_type": "processor_start",
+            "game_date": DAY,
+        },
+    ),
+    _dead_letter("hostile-dl-not-json", data="{not json"),
+    _firestore("2026-01-15", collection="phase9_completion"),
+    _firestore("2026-01-16", data="{truncated"),
+    _insert(
+        "nba_predictions.player_prop_predictions",
+        {
+            "prediction_id": "hostile-pred-maybe",
+            "system_id": "catboost_v8",
+            "player_lookup": "hostileplayer",
+            "game_id": "hostile-game",
+            "game_date": DAY,
+            "recommendation": "MAYBE",
+            "created_at": f"{DAY} 12:00:00",
+        },
+    ),
+    _insert(
+        "nba_predictions.player_prop_predictions",
+        {
+            "prediction_id": "hostile-pred-future",
+            "system_id": "catboost_v8",
+            "player_lookup": "hostileplayer",
+            "game_id": "hostile-game",
+            "game_date": DAY,
+            "recommendation": "OVER",
+            "created_at": FUTURE,
+        },
+    ),
+    _insert(
+        "nba_predictions.ml_feature_store_v2",
+        {
+            "player_lookup": "hostileplayer",
+            "game_id": "hostile-game-score",
+            "game_date": DAY,
+            "feature_quality_score": Raw("150"),
+            "data_source": "phase4",
+            "created_at": f"{DAY} 12:00:00",
+        },
+    ),
+    _insert(
+        "nba_predictions.ml_feature_store_v2",
+        {
+            "player_lookup": "hostileplayer",
+            "game_id": "hostile-game-source",
+            "game_date": DAY,
+            "feature_quality_score": Raw("90"),
+            "data_source": "astrology",
+            "created_at": f"{DAY} 12:00:00",
+        },
+    ),
+    _insert(
+        "nba_analytics.player_game_summary",
+        {
+            "game_id": "hostile-game-negative",
+            "game_date": DAY,
+            "player_lookup": "hostileplayer",
+            "points": Raw("-3"),
+            "minutes_played": Raw("30"),
+            "processed_at": f"{DAY} 12:00:00",
+        },
+    ),
+    _insert(
+        "nba_analytics.player_game_summary",
+        {
+            "game_id": "hostile-game-future",
+            "game_date": DAY,
+            "player_lookup": "hostileplayer",
+            "points": Raw("3"),
+            "minutes_played": Raw("30"),
+            "processed_at": FUTURE,
+        },
+    ),
+    _insert(
+        "nba_raw.nbac_schedule",
+        {
+            "game_id": "hostile-game-status",
+            "game_date": DAY,
+            "game_status": Raw("7"),
+            "home_team_tricode": "BOS",
+            "away_team_tricode": "NYK",
+            "processed_at": f"{DAY} 12:00:00",
+        },
+    ),
+    _props("hostilenegative", points_line=Raw("-1.5")),
+    # SQL in a name is text: staged as written, nothing executed
+    _scraper("hostile-sql'; drop table nba_raw.nbac_schedule; --"),
 ]
 
 
@@ -180,10 +329,15 @@ class HostileSeason:
 
     def reason(self, table: str, row_key: str) -> str | None:
         """The quarantine reason of the row with this key (None when it was accepted)."""
-        rows = self.query(
-            "select quarantine_reason from monitoring_intermediate.int_rows_quarantined "
-            f"where source_table = '{table}' and row_key = '{row_key}'"
-        )
+        con = self.season.connect()
+        try:
+            rows = con.execute(
+                "select quarantine_reason from monitoring_intermediate.int_rows_quarantined "
+                "where source_table = ? and row_key = ?",
+                [table, row_key],
+            ).fetchall()
+        finally:
+            con.close()
         return rows[0][0] if rows else None
 
 

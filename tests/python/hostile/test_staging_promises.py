@@ -15,6 +15,13 @@ HEALTH = "nba_orchestration.service_health_checks"
 DEAD = "nba_orchestration.pubsub_dead_letters"
 FIRESTORE = "nba_orchestration.firestore_phase_snapshots"
 PROPS = "nba_raw.bettingpros_player_points_props"
+DEPS = "nba_orchestration.dependency_check_log"
+PHASES = "nba_orchestration.phase_completions"
+EVENTS = "nba_orchestration.pipeline_event_log"
+PREDICTIONS = "nba_predictions.player_prop_predictions"
+FEATURES = "nba_predictions.ml_feature_store_v2"
+BOX = "nba_analytics.player_game_summary"
+SCHEDULE = "nba_raw.nbac_schedule"
 
 
 @pytest.mark.parametrize(
@@ -51,6 +58,29 @@ PROPS = "nba_raw.bettingpros_player_points_props"
         # a Firestore document that is not an object is not a phase state
         (FIRESTORE, "phase3_completion/2026-01-10@2026-01-10 22:00:00", "not_an_object"),
         (FIRESTORE, "phase3_completion/2026-01-11@2026-01-11 22:00:00", "not_an_object"),
+        # values outside the contract's sets and rows that contradict themselves
+        (SCRAPER, "hostile-unknown-status", "unknown_status"),
+        (SCRAPER, "hostile-completed-first", "completed_before_triggered"),
+        (SCRAPER, "hostile-negative-duration", "negative_duration"),
+        (RUNS, "hostile-run-conflict", "conflicting_duplicate"),
+        (RUNS, "hostile-run-unknown-status", "unknown_status"),
+        (DEPS, "hostile-dep-maybe", "unknown_status"),
+        (DEPS, "hostile-dep-future", "future_timestamp"),
+        (PHASES, "phase9:2026-01-27:hostile_processor", "unknown_phase"),
+        (PHASES, "phase3:2026-01-27:hostile_future_processor", "future_timestamp"),
+        (EVENTS, "hostile-event-no-type", "null_key"),
+        (EVENTS, "hostile-event-future", "future_timestamp"),
+        (DEAD, "hostile-dl-not-json", "unparseable_json"),
+        (FIRESTORE, "phase9_completion/2026-01-15@2026-01-15 22:00:00", "unknown_collection"),
+        (FIRESTORE, "phase3_completion/2026-01-16@2026-01-16 22:00:00", "unparseable_json"),
+        (PREDICTIONS, "hostile-pred-maybe", "unknown_recommendation"),
+        (PREDICTIONS, "hostile-pred-future", "future_timestamp"),
+        (FEATURES, "hostile-game-score:hostileplayer", "score_out_of_range"),
+        (FEATURES, "hostile-game-source:hostileplayer", "unknown_data_source"),
+        (BOX, "hostile-game-negative:hostileplayer", "negative_value"),
+        (BOX, "hostile-game-future:hostileplayer", "future_timestamp"),
+        (SCHEDULE, "hostile-game-status:2026-01-27", "unknown_status"),
+        (PROPS, "2026-01-27:hostilenegative:BetMGM", "negative_line"),
     ],
 )
 def test_hostile_row_is_quarantined_with_its_reason(
@@ -125,3 +155,14 @@ def test_a_final_game_never_goes_back_to_scheduled(hostile: HostileSeason) -> No
         "where game_date = '2026-01-27' and is_final"
     )[0]
     assert finals_before > 0 and finals_after == finals_before
+
+
+def test_sql_in_a_name_is_staged_as_text_and_executes_nothing(hostile: HostileSeason) -> None:
+    assert hostile.reason(SCRAPER, "hostile-sql'; drop table nba_raw.nbac_schedule; --") is None
+    rows = hostile.query(
+        "select execution_id from "
+        "monitoring_staging.stg_orchestration__scraper_executions "
+        "where execution_id like 'hostile-sql%'"
+    )
+    assert len(rows) == 1
+    assert hostile.query("select count(*) from nba_raw.nbac_schedule")[0][0] > 0
