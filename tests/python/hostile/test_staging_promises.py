@@ -166,3 +166,24 @@ def test_sql_in_a_name_is_staged_as_text_and_executes_nothing(hostile: HostileSe
     )
     assert len(rows) == 1
     assert hostile.query("select count(*) from nba_raw.nbac_schedule")[0][0] > 0
+
+
+def test_a_quarantined_row_dated_in_the_future_is_alerted_on_as_of_s_date(
+    hostile: HostileSeason,
+) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    as_of = dt.datetime.fromisoformat(hostile.season.truth["as_of"]).replace(tzinfo=dt.UTC)
+    today = as_of.astimezone(ZoneInfo("America/New_York")).date()
+    rows = hostile.query(
+        "select event_date from monitoring.source_quarantine_daily "
+        f"where source_table = '{HEALTH}' and quarantine_reason = 'future_timestamp'"
+    )
+    assert rows == [(today,)]
+    alerted = {
+        (target, day)
+        for name, day, target in hostile.season.failing_rows()
+        if "source_rows_quarantined" in name
+    }
+    assert (HEALTH, today.isoformat()) in alerted
