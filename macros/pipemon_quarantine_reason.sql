@@ -1,6 +1,6 @@
 {#- The `case` expression that names why a row breaks the source contract, null when it does not.
     `required`: columns that must not be null nor blank (empty or whitespace text): `null_key`;
-    `timestamps`: columns that must not lie beyond as_of plus var `future_tolerance_minutes`
+    `timestamps`: columns that must not lie beyond `pipemon_future_limit()`
     (`future_timestamp`: such a row would push incremental bounds and freshness past today);
     `finite`: numeric columns that must not be NaN or infinite (`non_finite_number`);
     `accepted`: {column: [values]} for enumerations; `extra`: [(condition, reason)] checked
@@ -29,13 +29,16 @@
     end
 {%- endmacro %}
 
-{#- The latest instant a source row may carry: as_of plus var `future_tolerance_minutes`. -#}
+{#- The latest instant a source row may carry: the later of as_of and the wall clock, plus var
+    `future_tolerance_minutes`. In production as_of is the clock; in a replay (as_of in the past)
+    rows written after as_of are real history, not hostile, so only a row stamped after the
+    moment the build runs (plus the tolerance) is impossible. -#}
 {% macro pipemon_future_limit() -%}
     {%- set minutes = var('future_tolerance_minutes') -%}
     {%- if minutes is not number or minutes < 0 -%}
         {{ exceptions.raise_compiler_error("var future_tolerance_minutes must be a whole number of minutes >= 0, got '" ~ minutes ~ "'") }}
     {%- endif -%}
-    {{ pipemon_timestamp_add_minutes(pipemon_as_of(), minutes | int) }}
+    {{ pipemon_timestamp_add_minutes('greatest(' ~ pipemon_as_of() ~ ', ' ~ pipemon_current_timestamp_utc() ~ ')', minutes | int) }}
 {%- endmacro %}
 
 {#- The condition a JSON text field holds a number when present: true when the value at `path`
