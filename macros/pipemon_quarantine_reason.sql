@@ -1,11 +1,23 @@
 {#- The `case` expression that names why a row breaks the source contract, null when it does not.
-    `required`: columns that must not be null; `accepted`: {column: [values]} for enumerations;
-    `extra`: [(condition, reason)] checked after those. The first reason that applies wins. -#}
-{% macro pipemon_quarantine_reason(required=[], accepted={}, extra=[]) -%}
+    `required`: columns that must not be null nor blank (empty or whitespace text): `null_key`;
+    `timestamps`: columns that must not lie beyond `pipemon_future_limit()`
+    (`future_timestamp`: such a row would push incremental bounds and freshness past today);
+    `finite`: numeric columns that must not be NaN or infinite (`non_finite_number`);
+    `accepted`: {column: [values]} for enumerations; `extra`: [(condition, reason)] checked
+    after those. The first reason that applies wins. -#}
+{% macro pipemon_quarantine_reason(required=[], accepted={}, extra=[], timestamps=[], finite=[]) -%}
     case
         {%- if required %}
-        when {% for column in required %}{{ column }} is null{{ ' or ' if not loop.last }}{% endfor %}
+        when {% for column in required %}{{ column }} is null or {{ pipemon_is_blank(column) }}{{ ' or ' if not loop.last }}{% endfor %}
             then 'null_key'
+        {%- endif %}
+        {%- if timestamps %}
+        when {% for column in timestamps %}{{ column }} > {{ pipemon_future_limit() }}{{ ' or ' if not loop.last }}{% endfor %}
+            then 'future_timestamp'
+        {%- endif %}
+        {%- if finite %}
+        when {% for column in finite %}not coalesce({{ pipemon_is_finite(column) }}, true){{ ' or ' if not loop.last }}{% endfor %}
+            then 'non_finite_number'
         {%- endif %}
         {%- for column, values in accepted.items() %}
         when {{ column }} not in ({% for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor %})
@@ -15,4 +27,35 @@
         when {{ condition }} then '{{ reason }}'
         {%- endfor %}
     end
+{%- endmacro %}
+
+{#- The latest instant a source row may carry: the later of as_of and the wall clock, plus var
+    `future_tolerance_minutes`. In production as_of is the clock; in a replay (as_of in the past)
+    rows written after as_of are real history, not hostile, so only a row stamped after the
+    moment the build runs (plus the tolerance) is impossible. -#}
+{% macro pipemon_future_limit() -%}
+    {%- set minutes = var('future_tolerance_minutes') -%}
+    {%- if minutes is not number or minutes < 0 -%}
+        {{ exceptions.raise_compiler_error("var future_tolerance_minutes must be a whole number of minutes >= 0, got '" ~ minutes ~ "'") }}
+    {%- endif -%}
+    {{ pipemon_timestamp_add_minutes('greatest(' ~ pipemon_as_of() ~ ', ' ~ pipemon_current_timestamp_utc() ~ ')', minutes | int) }}
+{%- endmacro %}
+
+{#- The condition a JSON text field holds a number when present: true when the value at `path`
+    is missing or casts to an integer, false when it is text that is not a number. -#}
+{% macro pipemon_json_is_integer(column, path) -%}
+    ({{ pipemon_json_value(column, path) }} is null or {{ dbt.safe_cast(pipemon_json_value(column, path), dbt.type_bigint()) }} is not null)
+{%- endmacro %}
+
+{#- True when a value read as text is empty or only spaces, tabs and line breaks. -#}
+{% macro pipemon_is_blank(expression) %}
+    {{ return(adapter.dispatch('pipemon_is_blank', 'pipemon')(expression)) }}
+{% endmacro %}
+
+{% macro default__pipemon_is_blank(expression) -%}
+    trim(cast({{ expression }} as {{ dbt.type_string() }}), ' \t\n\r') = ''
+{%- endmacro %}
+
+{% macro duckdb__pipemon_is_blank(expression) -%}
+    trim(cast({{ expression }} as {{ dbt.type_string() }}), ' ' || chr(9) || chr(10) || chr(13)) = ''
 {%- endmacro %}

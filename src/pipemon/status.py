@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipemon import project
+from pipemon.safe_text import safe_line
 
 ET = ZoneInfo("America/New_York")
 
@@ -148,11 +149,11 @@ class StatusReport:
     def lines(self) -> list[str]:
         out = [
             f"pipemon status · as of {fmt_et(self.as_of, with_date=True)} "
-            f"({self.as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC) · {self.source}"
+            f"({self.as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC) · {safe_line(self.source)}"
         ]
         for section in self.sections:
             out += ["", section.question]
-            out += [f"{c.mark} {c.text}" for c in section.checks]
+            out += [f"{c.mark} {safe_line(c.text)}" for c in section.checks]
         out.append("")
         if self.ok:
             out.append("✅ all clear")

@@ -26,6 +26,22 @@ unioned as (
 
 ),
 
+dated as (
+
+    -- a row without a date, or dated after the latest possible moment (pipemon_future_limit), is
+    -- filed under as_of's ET date: every quarantined row reaches an alert on a judged date
+    select
+        source_table,
+        quarantine_reason,
+        row_key,
+        case
+            when event_date is null or event_date > {{ pipemon_to_et_date(pipemon_future_limit()) }} then {{ pipemon_as_of_date() }}
+            else event_date
+        end as event_date
+    from unioned
+
+),
+
 keyed as (
 
     select
@@ -34,7 +50,7 @@ keyed as (
         quarantine_reason,
         row_key,
         event_date
-    from unioned
+    from dated
 
 )
 

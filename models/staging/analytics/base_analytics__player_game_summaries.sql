@@ -16,6 +16,8 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['game_id', 'game_date', 'player_lookup'],
+            timestamps=['processed_at'],
+            finite=['minutes_played'],
             extra=[('points < 0 or minutes_played < 0', 'negative_value')]
         ) }} as quarantine_reason
     from source

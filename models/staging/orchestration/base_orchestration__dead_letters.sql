@@ -19,7 +19,9 @@ classified as (
             extra=[
                 ('not coalesce(' ~ pipemon_is_json('data') ~ ', false)', 'unparseable_json'),
                 ('not coalesce(' ~ pipemon_is_json('attributes') ~ ', true)', 'unparseable_json'),
-            ]
+                ('not ' ~ pipemon_json_is_integer('attributes', '$.CloudPubSubDeadLetterSourceDeliveryCount'), 'non_numeric_delivery_count'),
+            ],
+            timestamps=['publish_time']
         ) }} as quarantine_reason
     from source
 

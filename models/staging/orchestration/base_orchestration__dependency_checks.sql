@@ -19,7 +19,8 @@ classified as (
         coalesce(source.data_date, {{ pipemon_to_et_date('source.check_time') }}) as event_date,
         {{ pipemon_quarantine_reason(
             required=['check_id', 'check_time', 'processor_name', 'required_table', 'check_result'],
-            accepted={'check_result': ['PASS', 'FAIL', 'SKIP']}
+            accepted={'check_result': ['PASS', 'FAIL', 'SKIP']},
+            timestamps=['check_time']
         ) }} as quarantine_reason
     from source
 

@@ -20,8 +20,11 @@ classified as (
             accepted={'collection': ['phase2_completion', 'phase3_completion', 'phase4_completion']},
             extra=[
                 ('not coalesce(' ~ pipemon_is_json('source.data') ~ ', false)', 'unparseable_json'),
+                ('not coalesce(' ~ pipemon_is_json_object('source.data') ~ ', false)', 'not_an_object'),
+                ('not ' ~ pipemon_json_is_integer('source.data', '$._completed_count'), 'non_numeric_completed_count'),
                 (dbt.safe_cast('source.document_id', 'date') ~ ' is null', 'unparseable_date'),
-            ]
+            ],
+            timestamps=['source.snapshot_at', 'source.update_time']
         ) }} as quarantine_reason
     from source
 

@@ -17,7 +17,8 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['phase', 'game_date', 'processor_name', 'status', 'completed_at'],
-            accepted={'phase': ['phase2', 'phase3', 'phase4'], 'status': ['success', 'partial', 'failed']}
+            accepted={'phase': ['phase2', 'phase3', 'phase4'], 'status': ['success', 'partial', 'failed']},
+            timestamps=['completed_at', 'inserted_at']
         ) }} as quarantine_reason
     from source
 

@@ -14,7 +14,11 @@ classified as (
         source.*,
         coalesce(source.event_id, concat(coalesce(source.processor_name, '?'), '@', coalesce(cast(source.{{ adapter.quote('timestamp') }} as {{ dbt.type_string() }}), '?'))) as row_key,
         coalesce(source.game_date, {{ pipemon_to_et_date('source.' ~ adapter.quote('timestamp')) }}) as event_date,
-        {{ pipemon_quarantine_reason(required=['event_id', 'source.' ~ adapter.quote('timestamp'), 'event_type']) }} as quarantine_reason
+        {{ pipemon_quarantine_reason(
+            required=['event_id', 'source.' ~ adapter.quote('timestamp'), 'event_type'],
+            timestamps=['source.' ~ adapter.quote('timestamp')],
+            finite=['duration_seconds']
+        ) }} as quarantine_reason
     from source
 
 )

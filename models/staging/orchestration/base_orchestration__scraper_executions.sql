@@ -36,7 +36,10 @@ classified as (
                 ('completed_at < triggered_at', 'completed_before_triggered'),
                 ('duration_seconds < 0', 'negative_duration'),
                 ('min_status_at_time <> max_status_at_time', 'conflicting_duplicate'),
-            ]
+                ('not ' ~ pipemon_json_is_integer('data_summary', '$.record_count'), 'non_numeric_record_count'),
+            ],
+            timestamps=['triggered_at', 'completed_at', 'created_at'],
+            finite=['duration_seconds']
         ) }} as quarantine_reason
     from checked
 

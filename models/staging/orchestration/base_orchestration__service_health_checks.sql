@@ -14,7 +14,11 @@ classified as (
         source.*,
         concat(coalesce(source.service_name, '?'), '@', coalesce(cast(source.checked_at as {{ dbt.type_string() }}), '?')) as row_key,
         {{ pipemon_to_et_date('source.checked_at') }} as event_date,
-        {{ pipemon_quarantine_reason(required=['service_name', 'checked_at', 'is_healthy']) }} as quarantine_reason
+        {{ pipemon_quarantine_reason(
+            required=['service_name', 'checked_at', 'is_healthy'],
+            timestamps=['checked_at'],
+            finite=['latency_ms']
+        ) }} as quarantine_reason
     from source
 
 )

@@ -1,4 +1,7 @@
--- One row per phase-completion document (phase and date): the latest version the probe read.
+-- One row per phase-completion document (phase and date): its most advanced version. State only
+-- moves forward (a document's completed count and trigger never go back), so the version with the
+-- most completions wins, then the triggered one, then the latest: an out-of-order or replayed
+-- write stamped later than its successors cannot roll the phase back.
 with
 
 accepted as (
@@ -12,14 +15,16 @@ documents as (
 
     select
         accepted.*,
-        concat(accepted.collection, '/', accepted.document_id) as document_path
+        concat(accepted.collection, '/', accepted.document_id) as document_path,
+        {{ dbt.safe_cast(pipemon_json_value('accepted.data', '$._completed_count'), dbt.type_bigint()) }} as completed_count,
+        coalesce(lower({{ pipemon_json_value('accepted.data', '$._triggered') }}) = 'true', false) as is_triggered
     from accepted
 
 ),
 
 latest as (
 
-    {{ pipemon_deduplicate('documents', 'document_path', 'coalesce(update_time, snapshot_at) desc, snapshot_at desc') }}
+    {{ pipemon_deduplicate('documents', 'document_path', 'completed_count desc nulls last, is_triggered desc, coalesce(update_time, snapshot_at) desc, snapshot_at desc') }}
 
 ),
 
@@ -29,8 +34,8 @@ parsed as (
         document_path as phase_document_id,
         concat('phase', substr(collection, 6, 1)) as phase,
         data as document_data,
-        {{ dbt.safe_cast(pipemon_json_value('data', '$._completed_count'), dbt.type_bigint()) }} as completed_count,
-        coalesce(lower({{ pipemon_json_value('data', '$._triggered') }}) = 'true', false) as is_triggered,
+        completed_count,
+        is_triggered,
         event_date as data_date,
         {{ dbt.safe_cast(pipemon_json_value('data', '$._triggered_at'), dbt.type_timestamp()) }} as triggered_at,
         coalesce(update_time, snapshot_at) as last_changed_at,

@@ -27,7 +27,7 @@ renamed as (
         error_type,
         error_message,
         run_id as workflow_run_id,
-        cast({{ pipemon_json_value('data_summary', '$.record_count') }} as {{ dbt.type_bigint() }}) as record_count,
+        {{ dbt.safe_cast(pipemon_json_value('data_summary', '$.record_count'), dbt.type_bigint()) }} as record_count,
         duration_seconds,
         coalesce(retry_count, 0) as retry_count,
         status = 'failed' as is_failure,

@@ -17,6 +17,8 @@ classified as (
         {{ pipemon_quarantine_reason(
             required=['game_id', 'game_date', 'player_lookup'],
             accepted={'data_source': ['phase4', 'phase4_partial', 'phase3', 'mixed', 'early_season', 'unknown']},
+            timestamps=['created_at'],
+            finite=['feature_quality_score'],
             extra=[('feature_quality_score < 0 or feature_quality_score > 100', 'score_out_of_range')]
         ) }} as quarantine_reason
     from source

@@ -17,6 +17,8 @@ classified as (
         {{ pipemon_quarantine_reason(
             required=['prediction_id', 'system_id', 'game_id', 'game_date', 'player_lookup'],
             accepted={'recommendation': ['OVER', 'UNDER', 'PASS', 'NO_LINE']},
+            timestamps=['created_at', 'updated_at'],
+            finite=['predicted_points', 'confidence_score', 'current_points_line'],
             extra=[('confidence_score < 0 or confidence_score > 100', 'score_out_of_range')]
         ) }} as quarantine_reason
     from source

@@ -23,6 +23,8 @@ classified as (
         case when lower(source.market_type) <> 'points' then 'other_market' end as scope_reason,
         {{ pipemon_quarantine_reason(
             required=['game_date', 'player_lookup', 'bookmaker', 'market_type'],
+            timestamps=['created_at', 'processed_at'],
+            finite=['points_line'],
             extra=[
                 ("lower(market_type) = 'points' and points_line is null", 'null_key'),
                 ("lower(market_type) = 'points' and points_line < 0", 'negative_line'),

@@ -1,7 +1,8 @@
 -- One row per game, keyed by (game_id, game_date): a game_id is reused when a game is postponed,
 -- and until the MERGE (2026-01-11) each load appended the season again, so conflicting rows occur;
--- the latest load wins. `game_date_est` holds the ET tip-off wall clock stored as UTC (a midnight
--- placeholder before 2025-12-23): the real instant is that wall clock read in America/New_York.
+-- the latest load wins, except that a final game never goes back to scheduled or live.
+-- `game_date_est` holds the ET tip-off wall clock stored as UTC (a midnight placeholder before
+-- 2025-12-23): the real instant is that wall clock read in America/New_York.
 with
 
 accepted as (
@@ -13,7 +14,7 @@ accepted as (
 
 latest as (
 
-    {{ pipemon_deduplicate('accepted', 'row_key', 'processed_at desc, game_status desc') }}
+    {{ pipemon_deduplicate('accepted', 'row_key', 'case when game_status = 3 then 1 else 0 end desc, processed_at desc, game_status desc') }}
 
 ),
 

@@ -39,7 +39,9 @@ classified as (
                 ('processed_at < started_at', 'completed_before_triggered'),
                 ('duration_seconds < 0', 'negative_duration'),
                 ('min_status_at_time <> max_status_at_time', 'conflicting_duplicate'),
-            ]
+            ],
+            timestamps=['started_at', 'processed_at'],
+            finite=['duration_seconds']
         ) }} as quarantine_reason
     from checked
 

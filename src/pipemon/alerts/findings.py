@@ -91,6 +91,7 @@ def judge(
     out = Judgement(invocation_id=(run_results.get("metadata") or {}).get("invocation_id"))
     nodes: Mapping[str, Any] = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
     generated = (run_results.get("metadata") or {}).get("generated_at")
+    skipped: list[str] = []
     for result in run_results.get("results", []):
         uid = str(result.get("unique_id", ""))
         status = str(result.get("status", "")).lower()
@@ -115,6 +116,8 @@ def judge(
                 )
             elif status in ("success", "pass"):
                 out.judged.add(uid)
+            elif status == "skipped":
+                skipped.append(name)
             continue
         meta = _meta(node)
         config = node.get("config") or {}
@@ -141,6 +144,7 @@ def judge(
             }
         )
         if status == "skipped":
+            skipped.append(name)
             out.checks.append(("error", name, "skipped (an upstream node failed)"))
             continue
         out.tests_total += 1
@@ -220,7 +224,26 @@ def judge(
                     look_further=_look_further(name),
                 )
             )
+    if skipped:
+        out.findings.append(skipped_finding(skipped))
     return out
+
+
+SKIPPED_NAMES_SHOWN = 50
+
+
+def skipped_finding(names: list[str]) -> Finding:
+    """Skipped nodes are checks that never ran: a monitoring failure (exit 3), whatever else
+    failed, with the skipped nodes named."""
+    shown = sorted(set(names))
+    more = len(shown) - SKIPPED_NAMES_SHOWN
+    listed = ", ".join(shown[:SKIPPED_NAMES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    return monitor_finding(
+        "skipped",
+        f"{len(shown)} dbt node(s) skipped: their checks did not run",
+        f"skipped: {listed}",
+        "Fix the node that errored upstream, then `pipemon run` again",
+    )
 
 
 def judge_freshness(

@@ -3,19 +3,34 @@ whole); bodies are plain text that reads the same in e-mail, chat and a terminal
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from pipemon.alerts.model import Finding, json_safe
+from pipemon.safe_text import safe_line
 
 SUBJECT_MAX = 80
 CELL_MAX = 40
 LABELS = {"error": "ERROR", "warn": "WARN"}
 
 
+def safe_finding(finding: Finding) -> Finding:
+    """The finding with every text field made one safe line (names come from the warehouse)."""
+    fields = ("check_id", "check_name", "description", "owner", "runbook", "target", "detail")
+    changes: dict[str, Any] = {
+        f: safe_line(getattr(finding, f)) for f in fields if getattr(finding, f) is not None
+    }
+    changes["look_further"] = [safe_line(c) for c in finding.look_further]
+    changes["rows"] = [{safe_line(k): json_safe(v) for k, v in r.items()} for r in finding.rows]
+    if finding.game_date is not None:
+        changes["game_date"] = safe_line(finding.game_date)
+    return dataclasses.replace(finding, **changes)
+
+
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(safe_line(text).split())
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
@@ -50,6 +65,7 @@ def subject(
 ) -> str:
     """`[pipemon ERROR] processor failed: nbac_injury_report 2025-12-03` (whole words only);
     `more` consequences grouped with the cause add ` +N`."""
+    finding = safe_finding(finding)
     severity = severity or finding.severity
     if kind == "resolved":
         tag = "[pipemon RESOLVED]"
@@ -169,6 +185,8 @@ def incident_body(
 ) -> str:
     """The text of an incident's alert, reminder or resolved message: the cause first (its
     fields, failing rows and runbook), then what it explains, then what to type next."""
+    cause = safe_finding(cause)
+    consequences = [safe_finding(f) for f in consequences]
     lines: list[str] = []
     since = f"open since {_stamp(opened_at)} ({_ago(opened_at, now)})" if opened_at else ""
     if kind == "resolved":

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipemon.report import charts
 from pipemon.report.data import BAD_OVERALL
+from pipemon.safe_text import safe_line
 
 
 def _short(d: date) -> str:
@@ -156,6 +157,9 @@ def _age(hours: float | None) -> str:
     return f"{hours / 24:.0f} d"
 
 
+REPORT_TEXT_MAX = 500
+
+
 def render(data: dict[str, Any]) -> str:
     import jinja2
 
@@ -169,6 +173,8 @@ def render(data: dict[str, Any]) -> str:
     env.filters["pct"] = lambda v: "-" if v is None else f"{v:.0%}"
     env.filters["num"] = lambda v: "-" if v is None else f"{v:,.0f}"
     env.filters["age"] = _age
+    # untrusted text (names, error messages): one safe line, capped; autoescape escapes the HTML
+    env.filters["text"] = lambda v, limit=REPORT_TEXT_MAX: safe_line(v, limit)
     assert env.loader is not None
     script, _, _ = env.loader.get_source(env, "report.js")
     template = env.get_template("report.html.j2")

@@ -178,9 +178,30 @@ class Runner:
             self.log(str(exc))
             self.report.exit_code = EXIT_MONITOR
             self.report.notes.append(str(exc))
+        except OSError as exc:
+            self._fault(exc)
         total = time.perf_counter() - t0
         self.report.runner_seconds = total - self.report.dbt_seconds
         return self.report
+
+    def _fault(self, exc: OSError) -> None:
+        """The disk around the warehouse refused us (read-only or full directory, a file that
+        cannot be created): a monitoring failure, said on every channel that works, exit 3."""
+        finding = _monitor(
+            "warehouse_directory",
+            "cannot write beside the warehouse",
+            f"{exc.strerror or exc} ({exc.filename or 'warehouse directory'}): "
+            "is the directory read-only or the disk full?",
+            "Make the warehouse directory writable with free space, then `pipemon run` again",
+        )
+        self.problem(finding)
+        subject = render.subject(finding)
+        body = render.incident_body("-", finding, [], now=self.clock())
+        if not self.options.dry_run:
+            deliver.announce(self.cfg, subject, body, self.log)
+        self.report.findings = [*self.report.findings, finding]
+        self.report.exit_code = EXIT_MONITOR
+        self.report.notes.append(f"{finding.description}: {finding.detail}")
 
     def _config_failed(self) -> RunReport:
         """The config is missing or invalid: nothing can be routed or trusted. Say so on every

@@ -7,11 +7,13 @@ text, unless the URL sets apprise's own `rto`/`cto`/`format`.
 
 from __future__ import annotations
 
+import html
 import logging
 
 import apprise
 
 from pipemon.alerts.channels import Channel, DeliveryError, Outbound, register
+from pipemon.safe_text import safe_block, safe_line
 
 _TYPES = {
     "error": apprise.NotifyType.FAILURE,
@@ -42,8 +44,8 @@ class AppriseChannel(Channel):
         notify_type = apprise.NotifyType.SUCCESS if message.kind == "resolved" else None
         with apprise.LogCapture(level=logging.WARNING) as captured:
             ok = notifier.notify(
-                title=message.subject,
-                body=message.body,
+                title=html.escape(safe_line(message.subject), quote=False),
+                body=html.escape(safe_block(message.body), quote=False),
                 notify_type=notify_type or _TYPES.get(message.severity, apprise.NotifyType.INFO),
                 body_format=apprise.NotifyFormat.TEXT,
             )

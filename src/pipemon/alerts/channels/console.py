@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from pipemon.alerts.channels import Channel, Outbound, register
+from pipemon.safe_text import safe_block, safe_line
 
 
 @register
@@ -12,5 +13,6 @@ class ConsoleChannel(Channel):
     schemes = ("console", "stderr")
 
     def send(self, message: Outbound) -> None:
-        sys.stderr.write(f"--- {message.subject}\n{message.body.rstrip()}\n\n")
+        body = safe_block(message.body).rstrip()
+        sys.stderr.write(f"--- {safe_line(message.subject)}\n{body}\n\n")
         sys.stderr.flush()

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from pipemon.alerts.channels import Channel, DeliveryError, Outbound, register
+from pipemon.safe_text import safe_block, safe_line
 
 
 def path_of(url: str) -> Path:
@@ -23,7 +24,12 @@ class FileChannel(Channel):
     def send(self, message: Outbound) -> None:
         path = path_of(self.url)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-        text = f"=== {stamp} {message.subject}\n{message.body.rstrip()}\n\n"
+        # a body line that starts like a header would read as an alert of its own: indent it
+        body = "\n".join(
+            " " + line if line.startswith("===") else line
+            for line in safe_block(message.body).rstrip().split("\n")
+        )
+        text = f"=== {stamp} {safe_line(message.subject)}\n{body}\n\n"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as handle:
