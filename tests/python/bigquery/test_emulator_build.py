@@ -306,7 +306,7 @@ def test_runner_records_and_manages_incidents_on_the_emulator(
     config = tmp_path / "alerts.yml"
     config.write_text(
         f"channels:\n  log: {{url: 'file://{log}'}}\ndefault_channels: [log]\n"
-        "limits: {digest_after: 100}\n"
+        "limits: {digest_after: 1000}\n"
     )
     for name, value in {
         "PIPEMON_PROJECT_DIR": emulator_build.project,
