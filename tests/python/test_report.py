@@ -196,8 +196,12 @@ def test_bad_day_reads_at_a_glance_at_every_width(
             yesterday
         )
         page.click("button[type=reset]")
-        page.wait_for_function("document.querySelectorAll('tr.incident-row:not([hidden])').length"
-                               f" === {len(incidents)}")  # fmt: skip
+        # a function, not an expression string: the page's CSP forbids eval, which an expression
+        # string needs once Playwright has to poll
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('tr.incident-row:not([hidden])').length === n",
+            arg=len(incidents),
+        )
 
         # the plan's four panels carry the marts' numbers
         week = season.query(
