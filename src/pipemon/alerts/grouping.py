@@ -25,17 +25,23 @@ from pipemon.alerts.model import Finding
 # Lower is more upstream. Checks not listed rank after these (and never explain another check).
 CAUSE_RANK = {
     "processor_failed_after_retries": 0,
-    "registry_processor_never_ran": 1,
-    "dead_lettered_messages": 2,
-    "redelivery_storm": 3,
-    "phase_not_triggered": 4,
-    "phase_finished_after_deadline": 5,
-    "feature_store_degraded": 6,
-    "prediction_system_missing": 7,
-    "players_missing_predictions": 8,
+    "processor_repeated_failures_by_error_type": 1,
+    "processor_retry_storm": 2,
+    "registry_processor_never_ran": 3,
+    "dead_lettered_messages": 4,
+    "redelivery_storm": 5,
+    "phase_not_triggered": 6,
+    "phase_finished_after_deadline": 7,
+    "feature_store_degraded": 8,
+    "prediction_system_missing": 9,
+    "players_missing_predictions": 10,
 }
+# Checks whose target is a processor: on one date, the same processor (or the same Pub/Sub
+# message) is one cause, whichever of these saw it first.
 PROCESSOR_CHECKS = (
     "processor_failed_after_retries",
+    "processor_repeated_failures_by_error_type",
+    "processor_retry_storm",
     "registry_processor_never_ran",
     "dead_lettered_messages",
     "redelivery_storm",

@@ -221,3 +221,39 @@ def test_runner_tables_match_the_dbt_sources():
     assert declared == {
         name: [(c.name, c.type) for c in table.columns] for name, table in TABLES.items()
     }
+
+
+def test_a_processors_repeated_error_type_is_inside_its_failure_incident():
+    """2026-01-26's load quota: the processors that failed after retries also failed again and
+    again with one error type; that is the same cause, not a second page. The same check on
+    another day, with no failure behind it, stays its own incident."""
+    from pipemon.alerts.grouping import group
+
+    def check(name: str, target: str, day: str = "2026-01-26") -> Finding:
+        return finding(
+            check_id=f"test.pipemon.{name}",
+            check_name=name,
+            game_date=day,
+            target=target,
+            rows=[{"game_date": day, "target": target, "error_type": "Forbidden"}],
+        )
+
+    failed = [check("processor_failed_after_retries", p) for p in ("NbacGamebook", "BdlBox")]
+    repeated = [
+        check("processor_repeated_failures_by_error_type", p)
+        for p in ("NbacGamebook", "BdlBox", "OddsApiProps")
+    ]
+    next_day = check("processor_repeated_failures_by_error_type", "BdlBox", "2026-01-27")
+    groups = group([*repeated, next_day, *failed])
+    shapes = sorted(
+        (g.cause.check_name, g.cause.game_date, sorted(f.target or "" for f in g.members))
+        for g in groups
+    )
+    both = ["BdlBox", "BdlBox", "NbacGamebook", "NbacGamebook"]
+    assert shapes == [
+        # one check on one date is one incident, so OddsApiProps's repeats come along
+        ("processor_failed_after_retries", "2026-01-26", [*both, "OddsApiProps"]),
+        ("processor_repeated_failures_by_error_type", "2026-01-27", ["BdlBox"]),
+    ]
+    (cascade,) = [g for g in groups if g.cause.game_date == "2026-01-26"]
+    assert cascade.cause.check_name == "processor_failed_after_retries"
