@@ -1,8 +1,9 @@
 """Answers to the on-call person's three questions, read from the marts (never rebuilt here).
 
 1. Did the pipeline of a game date complete?  `daily_pipeline_health` and `phase_completion`.
-2. What failed, and why?  `processor_daily_outcomes`, `phase_completion`, `fct_dead_letters`,
-   `message_redeliveries`, `game_data_coverage`, `prediction_system_coverage`.
+2. What failed, and why?  Every alert check of the build (`pipemon.alerts.catalogue`: the
+   `alert_when` tests' own conditions, asked of their marts for the date), so the answer names
+   exactly what the runner alerts on, with the same thresholds.
 3. Are the next day's predictions ready?  `prediction_system_coverage` and phases 4-5.
 
 Every read goes through `pipemon.warehouse` (DuckDB or BigQuery), one small query per mart.
@@ -22,6 +23,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipemon import project
+from pipemon.alerts.catalogue import AlertCheck
+from pipemon.alerts.catalogue import load as load_catalogue
 from pipemon.safe_text import safe_line
 
 ET = ZoneInfo("America/New_York")
@@ -38,17 +41,6 @@ QUESTIONS = {
     "failures": "What failed for {date}, and why?",
     "predictions": "Are {date}'s predictions ready?",
 }
-
-# Relations `collect` reads; a missing one means the marts were never built.
-MARTS = (
-    "daily_pipeline_health",
-    "phase_completion",
-    "processor_daily_outcomes",
-    "fct_dead_letters",
-    "message_redeliveries",
-    "game_data_coverage",
-    "prediction_system_coverage",
-)
 
 
 class StatusError(RuntimeError):
@@ -274,147 +266,162 @@ def date_literal(value: date) -> str:
     return f"date '{value.isoformat()}'"
 
 
-def _queries(wh: Any, day: date, next_day: date) -> dict[str, tuple[str, dict[str, Any]]]:
-    """One query per mart. The two dates are inlined as literals rather than bound: binding any
-    parameter makes the duckdb package import pandas (half a second of a one-second budget),
-    and both values are `date` objects, never text from a user."""
+def _queries(
+    wh: Any, day: date, next_day: date, checks: list[AlertCheck]
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """One query per mart, and one per alert check (its test's condition for `day`). The two
+    dates are inlined as literals rather than bound: binding any parameter makes the duckdb
+    package import pandas (half a second of a one-second budget), and both values are `date`
+    objects, never text from a user."""
     t = wh.table
-    both: dict[str, Any] = {}
-    one: dict[str, Any] = {}
     dph = t("daily_pipeline_health")
     queries = {
-        "bounds": (
-            f"select min(game_date) as first_date, max(game_date) as last_date from {dph}",
-            {},
-        ),
-        "health": (f"select * from {dph} where game_date in (@d, @n)", both),
+        "bounds": f"select min(game_date) as first_date, max(game_date) as last_date from {dph}",
+        "health": f"select * from {dph} where game_date in (@d, @n)",
         "phases": (
             f"select * from {t('phase_completion')} where data_date in (@d, @n) "
-            "order by data_date, phase_number",
-            both,
+            "order by data_date, phase_number"
         ),
-        "processors": (
-            "select processor_name, phase, owner, final_status, last_error_type, "
-            "last_error_message, failed_dependency_tables, attempts, failed_attempts, "
-            "is_failed, is_missing, is_missing_run_history, run_history_class "
-            f"from {t('processor_daily_outcomes')} where data_date = @d "
-            "and (is_failed or is_missing or is_missing_run_history) "
-            "order by phase, processor_name",
-            one,
-        ),
-        "dead_letters": (
-            "select processor_name, target_name, phase, original_topic, delivery_count, "
-            f"message_id, dead_lettered_at from {t('fct_dead_letters')} where data_date = @d "
-            "order by dead_lettered_at",
-            one,
-        ),
-        "storms": (
-            "select processor_name, phase, pubsub_message_id, deliveries, failed_deliveries, "
-            f"has_succeeded from {t('message_redeliveries')} where data_date = @d and is_storm "
-            "order by processor_name",
-            one,
-        ),
-        "box_scores": (
-            "select game_id, home_team_tricode, away_team_tricode, box_score_players "
-            f"from {t('game_data_coverage')} where game_date = @d and is_missing_box_scores "
-            "order by game_id",
-            one,
-        ),
-        "anomalies": (_ANOMALIES.format(t=_Tables(wh)), both),
         "systems": (
             "select game_date, system_id, players_with_line, players_predicted, coverage, "
             "is_due, is_relaxed, is_system_missing, last_prediction_at "
             f"from {t('prediction_system_coverage')} where game_date in (@d, @n) "
-            "order by game_date, system_id",
-            both,
+            "order by game_date, system_id"
         ),
     }
+    for check in checks:
+        queries[f"check:{check.name}"] = (
+            check.failing_rows_sql(t(check.model), "@d") + " order by alert_target"
+        )
     literals = {"@d": date_literal(day), "@n": date_literal(next_day)}
-    out = {}
-    for key, (sql, params) in queries.items():
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for key, sql in queries.items():
         for name, literal in literals.items():
             sql = sql.replace(name, literal)
-        out[key] = (sql, params)
+        out[key] = (sql, {})
     return out
 
 
-# Flags of the anomaly marts for one date, in one query: (kind, name, detail, a, b, c).
-_ANOMALIES = """
-select 'scraper_error_spike' as kind, scraper_name as name, cast(null as string) as detail,
-    1.0 * runs as a, 1.0 * failures as b, 1.0 * baseline_error_rate as c
-from {t[scraper_daily_stats]} where game_date = @d and is_error_spike
-union all
-select 'duration_regression', processor_name, cast(null as string),
-    1.0 * duration_p50_seconds, 1.0 * baseline_duration_p50_seconds, 1.0 * duration_ratio
-from {t[processor_daily_stats]} where data_date = @d and is_duration_regression
-union all
-select 'dependency_failure_spike', required_table, processors_failed,
-    1.0 * failures, 1.0 * checks, 1.0 * baseline_failures
-from {t[dependency_failure_patterns]} where data_date = @d and is_failure_spike
-union all
-select 'service_unhealthy', service_name, last_error_message,
-    1.0 * unhealthy_checks, 1.0 * checks, 1.0 * latency_p95_ms
-from {t[service_health_daily]} where check_date = @d and is_unhealthy
-union all
-select 'feature_store_degraded', 'ml_feature_store', cast(null as string),
-    1.0 * feature_rows, 1.0 * feature_complete_share, 1.0 * feature_quality_avg
-from {t[daily_data_quality]} where game_date = @d and is_feature_store_degraded
-union all
-select 'fallback_spike', 'player_game_summary', cast(null as string),
-    1.0 * fallback_games, 1.0 * games_with_box_scores, 1.0 * baseline_fallback_game_rate
-from {t[daily_data_quality]} where game_date = @d and is_fallback_spike
-union all
-select 'missing_players', 'player_prop_predictions', cast(null as string),
-    1.0 * players_without_prediction, 1.0 * players_with_line, 1.0 * missing_player_rate
-from {t[daily_data_quality]} where game_date = @d and is_missing_players
-union all
-select 'log_table_stopped', source_table, cast(null as string),
-    1.0 * hours_silent, 1.0 * executions_since_last_row, cast(null as float64)
-from {t[log_table_activity]} where is_stopped and as_of_date in (@d, @n)
-"""
+def _n(x: Any) -> str:
+    return "-" if x is None else f"{x:.0f}"
 
 
-class _Tables:
-    """`{t[name]}` in a SQL template: the warehouse's quoted relation name."""
+# How a failing row of a check reads; a check without an entry gets `_generic_text`.
+def _processor_failed(r: Mapping[str, Any]) -> str:
+    why = f"{r.get('last_error_type') or 'error'}: {r.get('last_error_message') or '-'}"
+    deps = r.get("failed_dependency_tables")
+    deps_text = f"; failed dependencies: {deps}" if deps else ""
+    return (
+        f"{r['alert_target']} ({r.get('phase')}) FAILED after {r.get('attempts')} attempt(s) "
+        f"- {why}{deps_text}"
+    )
 
-    def __init__(self, wh: Any) -> None:
-        self.wh = wh
 
-    def __getitem__(self, name: str) -> str:
-        return str(self.wh.table(name))
+def _phase_not_triggered(r: Mapping[str, Any]) -> str:
+    missing = r.get("processors_missing") or "none missing: the trigger itself was lost"
+    return f"{r['alert_target']} not triggered - processors missing: {missing}"
 
 
-def _anomaly_text(row: Mapping[str, Any]) -> str:
-    kind, name, detail = row["kind"], row["name"], row.get("detail")
-    a, b, c = (row.get(k) for k in ("a", "b", "c"))
+def _phase_late(r: Mapping[str, Any]) -> str:
+    return (
+        f"{r['alert_target']} finished {r.get('minutes_after_deadline')} min after its "
+        f"{fmt_et(r.get('deadline_at'))} deadline, at {fmt_et(r.get('completed_at'))}"
+    )
 
-    def n(x: Any) -> str:
-        return "-" if x is None else f"{x:.0f}"
 
-    if kind == "scraper_error_spike":
-        rate = (b or 0) / a if a else 0
-        return f"scraper {name} failed {n(b)} of {n(a)} runs ({rate:.0%}; usually {_pct(c)})"
-    if kind == "duration_regression":
-        return f"{name} ran {c or 0:.1f}x slower than usual (p50 {n(a)} s vs {n(b)} s)"
-    if kind == "dependency_failure_spike":
-        return (
-            f"dependency {name}: {n(a)} of {n(b)} checks failed (usually {n(c)}); "
-            f"processors held up: {detail or '-'}"
-        )
-    if kind == "service_unhealthy":
-        return f"service {name} failed {n(a)} of {n(b)} health checks - {detail or 'no message'}"
-    if kind == "feature_store_degraded":
-        return f"{name} degraded: {n(a)} rows, {_pct(b)} complete, average quality {c or 0:.0f}/100"
-    if kind == "fallback_spike":
-        return (
-            f"{name}: {n(a)} of {n(b)} games' box scores came from a fallback source "
-            f"(usually {_pct(c)})"
-        )
-    if kind == "missing_players":
-        return f"{n(a)} of {n(b)} players with a line got no prediction ({_pct(c)})"
-    if kind == "log_table_stopped":
-        return f"log table {name} received no rows for {a or 0:.0f} h while {n(b)} executions ran"
-    return f"{kind}: {name}"
+def _dead_letter(r: Mapping[str, Any]) -> str:
+    target = r.get("processor_name") or r["alert_target"] or "?"
+    return (
+        f"dead letter: {target} ({r.get('phase')}) on {r.get('original_topic')} after "
+        f"{r.get('delivery_count')} deliveries at {fmt_et(r.get('dead_lettered_at'))} "
+        f"(message {r.get('message_id')})"
+    )
+
+
+def _scraper_spike(r: Mapping[str, Any]) -> str:
+    a, b = r.get("runs"), r.get("failures")
+    rate = (b or 0) / a if a else 0
+    return (
+        f"scraper {r['alert_target']} failed {_n(b)} of {_n(a)} runs ({rate:.0%}; usually "
+        f"{_pct(r.get('baseline_error_rate'))})"
+    )
+
+
+FORMATS: dict[str, Any] = {
+    "processor_failed_after_retries": _processor_failed,
+    "registry_processor_never_ran": lambda r: (
+        f"{r['alert_target']} ({r.get('phase')}) never ran for {r['alert_game_date']}"
+    ),
+    "processor_ran_without_run_history": lambda r: (
+        f"{r['alert_target']} ({r.get('phase')}) ran but wrote no run history "
+        f"({r.get('run_history_class') or 'class unknown'})"
+    ),
+    "phase_not_triggered": _phase_not_triggered,
+    "phase_finished_after_deadline": _phase_late,
+    "dead_lettered_messages": _dead_letter,
+    "redelivery_storm": lambda r: (
+        f"redelivery storm: {r['alert_target']} got message {r.get('pubsub_message_id')} "
+        f"{r.get('deliveries')} times ({r.get('failed_deliveries')} failed)"
+    ),
+    "missing_box_scores_for_final_games": lambda r: (
+        f"game {r['alert_target']} {r.get('away_team_tricode')}@{r.get('home_team_tricode')} "
+        "is final but has no box scores"
+    ),
+    "prediction_system_missing": lambda r: (
+        f"prediction system {r['alert_target']} wrote "
+        f"{r.get('players_predicted')}/{r.get('players_with_line')} predictions"
+    ),
+    "scraper_error_rate_spike": _scraper_spike,
+    "processing_time_regression": lambda r: (
+        f"{r['alert_target']} ran {r.get('duration_ratio') or 0:.1f}x slower than usual "
+        f"(p50 {_n(r.get('duration_p50_seconds'))} s vs "
+        f"{_n(r.get('baseline_duration_p50_seconds'))} s)"
+    ),
+    "dependency_failure_spike": lambda r: (
+        f"dependency {r['alert_target']}: {_n(r.get('failures'))} of {_n(r.get('checks'))} "
+        f"checks failed (usually {_n(r.get('baseline_failures'))}); processors held up: "
+        f"{r.get('processors_failed') or '-'}"
+    ),
+    "service_unhealthy": lambda r: (
+        f"service {r['alert_target']} failed {_n(r.get('unhealthy_checks'))} of "
+        f"{_n(r.get('checks'))} health checks - {r.get('last_error_message') or 'no message'}"
+    ),
+    "feature_store_degraded": lambda r: (
+        f"{r['alert_target']} degraded: {_n(r.get('feature_rows'))} rows, "
+        f"{_pct(r.get('feature_complete_share'))} complete, average quality "
+        f"{r.get('feature_quality_avg') or 0:.0f}/100"
+    ),
+    "fallback_source_spike": lambda r: (
+        f"{r['alert_target']}: {_n(r.get('fallback_games'))} of "
+        f"{_n(r.get('games_with_box_scores'))} games' box scores came from a fallback source "
+        f"(usually {_pct(r.get('baseline_fallback_game_rate'))})"
+    ),
+    "players_missing_predictions": lambda r: (
+        f"{_n(r.get('players_without_prediction'))} of {_n(r.get('players_with_line'))} "
+        f"players with a line got no prediction ({_pct(r.get('missing_player_rate'))}) "
+        f"in {r['alert_target']}"
+    ),
+    "log_table_stopped_receiving_rows": lambda r: (
+        f"log table {r['alert_target']} received no rows for {r.get('hours_silent') or 0:.0f} h "
+        f"while {_n(r.get('executions_since_last_row'))} executions ran"
+    ),
+}
+
+
+def _generic_text(check: AlertCheck, row: Mapping[str, Any]) -> str:
+    """`<check>: <target> - <description> (<column> <value>, ...)`."""
+    shown = ", ".join(f"{c} {row.get(c)}" for c in check.columns if row.get(c) is not None)
+    text = f"{check.name.replace('_', ' ')}: {row['alert_target']}"
+    if check.description:
+        text += f" - {check.description.rstrip('.')}"
+    return f"{text} ({shown})" if shown else text
+
+
+def failure_text(check: AlertCheck, row: Mapping[str, Any]) -> str:
+    """One failing row of a check as a status line (warnings say so)."""
+    fmt = FORMATS.get(check.name)
+    text = fmt(row) if fmt else _generic_text(check, row)
+    return text if check.severity == "error" else f"{text} (warning)"
 
 
 def looks_missing(message: str) -> bool:
@@ -425,11 +432,14 @@ def looks_missing(message: str) -> bool:
     )
 
 
-def fetch(wh: Any, day: date, next_day: date) -> dict[str, list[dict[str, Any]]]:
-    """Rows of every mart the answer needs. BigQuery runs the queries concurrently."""
+def fetch(
+    wh: Any, day: date, next_day: date, checks: list[AlertCheck]
+) -> dict[str, list[dict[str, Any]]]:
+    """Rows of every mart the answer needs, and each daily alert check's failing rows for `day`
+    (under `check:<name>`). BigQuery runs the queries concurrently."""
     from pipemon.warehouse import WarehouseError
 
-    queries = _queries(wh, day, next_day)
+    queries = _queries(wh, day, next_day, checks)
 
     def run(key: str) -> list[dict[str, Any]]:
         sql, params = queries[key]
@@ -441,7 +451,7 @@ def fetch(wh: Any, day: date, next_day: date) -> dict[str, list[dict[str, Any]]]
             raise StatusError(f"cannot read the marts: {first_line(exc)}") from exc
 
     if getattr(wh, "dialect", "") == "bigquery":
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(queries), 16)) as pool:
             futures = {key: pool.submit(run, key) for key in queries}
             return {key: future.result() for key, future in futures.items()}
     return {key: run(key) for key in queries}
@@ -523,9 +533,11 @@ def judge(
     *,
     as_of: datetime,
     source: str,
+    checks: list[AlertCheck],
     coverage_min: float = 0.95,
 ) -> StatusReport:
-    """The report for `day` (completion, failures) and `next_day` (predictions)."""
+    """The report for `day` (completion, failures: every failing alert check) and `next_day`
+    (predictions)."""
     health = {r["game_date"]: r for r in rows["health"]}
     bounds = rows["bounds"][0] if rows["bounds"] else {}
     first, last = bounds.get("first_date"), bounds.get("last_date")
@@ -549,89 +561,16 @@ def judge(
         completion.add(state, p["phase"], text, **{k: p.get(k) for k in _PHASE_FIELDS})
 
     failures = Section("failures", day)
-    for r in rows["processors"]:
-        name, phase = r["processor_name"], r.get("phase")
-        data = {k: r.get(k) for k in r}
-        if r.get("is_failed"):
-            why = f"{r.get('last_error_type') or 'error'}: {r.get('last_error_message') or '-'}"
-            deps = r.get("failed_dependency_tables")
-            deps_text = f"; failed dependencies: {deps}" if deps else ""
-            failures.add(
-                FAIL,
-                name,
-                f"{name} ({phase}) FAILED after {r.get('attempts')} attempt(s) - {why}{deps_text}",
-                **data,
-            )
-        elif r.get("is_missing"):
-            failures.add(FAIL, name, f"{name} ({phase}) never ran for {day}", **data)
-        if r.get("is_missing_run_history"):
-            failures.add(
-                FAIL,
-                name,
-                f"{name} ({phase}) ran but wrote no run history "
-                f"({r.get('run_history_class') or 'class unknown'})",
-                **data,
-            )
-    for p in phases.get(day, []):
-        if p.get("phase_status") == "not_triggered":
-            missing = p.get("processors_missing") or "none missing: the trigger itself was lost"
-            failures.add(
-                FAIL,
-                p["phase"],
-                f"{p['phase']} not triggered - processors missing: {missing}",
-                **{k: p.get(k) for k in _PHASE_FIELDS},
-            )
-        elif p.get("phase_status") == "late":
-            failures.add(
-                FAIL,
-                p["phase"],
-                f"{p['phase']} finished {p.get('minutes_after_deadline')} min after its "
-                f"{fmt_et(p.get('deadline_at'))} deadline, at {fmt_et(p.get('completed_at'))}",
-                **{k: p.get(k) for k in _PHASE_FIELDS},
-            )
-    for d in rows["dead_letters"]:
-        target = d.get("processor_name") or d.get("target_name") or "?"
-        failures.add(
-            FAIL,
-            target,
-            f"dead letter: {target} ({d.get('phase')}) on {d.get('original_topic')} after "
-            f"{d.get('delivery_count')} deliveries at {fmt_et(d.get('dead_lettered_at'))} "
-            f"(message {d.get('message_id')})",
-            **d,
-        )
-    for s in rows["storms"]:
-        failures.add(
-            FAIL,
-            s["processor_name"],
-            f"redelivery storm: {s['processor_name']} got message {s.get('pubsub_message_id')} "
-            f"{s.get('deliveries')} times ({s.get('failed_deliveries')} failed)",
-            **s,
-        )
-    for g in rows["box_scores"]:
-        failures.add(
-            FAIL,
-            g["game_id"],
-            f"game {g['game_id']} {g.get('away_team_tricode')}@{g.get('home_team_tricode')} "
-            "is final but has no box scores",
-            **g,
-        )
-    for sysrow in rows["systems"]:
-        if sysrow["game_date"] == day and sysrow.get("is_system_missing"):
-            failures.add(
-                FAIL,
-                sysrow["system_id"],
-                f"prediction system {sysrow['system_id']} wrote "
-                f"{sysrow.get('players_predicted')}/{sysrow.get('players_with_line')} predictions",
-                **sysrow,
-            )
-    for a in rows["anomalies"]:
-        failures.add(FAIL, str(a["name"]), _anomaly_text(a), **a)
+    for check in checks:
+        for r in rows.get(f"check:{check.name}", []):
+            data = {k: v for k, v in r.items() if k not in ("alert_game_date", "alert_target")}
+            data.update(check=check.name, severity=check.severity, runbook=check.runbook)
+            failures.add(FAIL, str(r["alert_target"]), failure_text(check, r), **data)
     if not failures.checks:
         failures.add(
             OK,
             "nothing",
-            "nothing failed: no failed or missing processor, no dead letter or redelivery "
-            "storm, no game without box scores, no anomaly",
+            f"nothing failed: all {len(checks)} alert checks pass for {day}",
         )
 
     predictions = Section("predictions", next_day)
@@ -771,12 +710,14 @@ def open_context(target: str | None, as_of: datetime | None) -> Context:
 def collect(ctx: Context, day: date | None = None) -> StatusReport:
     """Read the marts and judge the date (default: yesterday in ET relative to `ctx.as_of`)."""
     judged, next_day = default_dates(ctx.as_of, day)
-    rows = fetch(ctx.warehouse, judged, next_day)
+    checks = [c for c in load_catalogue() if c.is_daily]
+    rows = fetch(ctx.warehouse, judged, next_day, checks)
     return judge(
         rows,
         judged,
         next_day,
         as_of=ctx.as_of,
         source=ctx.label,
+        checks=checks,
         coverage_min=thresholds()["prediction_coverage_min"],
     )

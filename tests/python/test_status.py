@@ -71,7 +71,12 @@ def test_failed_processor_is_named_with_its_error(
     answer = json.loads(out)
     assert code == 1 and answer["ok"] is False and answer["date"] == day
     failures = next(s for s in answer["sections"] if s["key"] == "failures")
-    check = next(c for c in failures["checks"] if c["item"] == processor and c["data"]["is_failed"])
+    check = next(
+        c
+        for c in failures["checks"]
+        if c["item"] == processor and c["data"]["check"] == "processor_failed_after_retries"
+    )
+    assert check["data"]["is_failed"] is True and check["data"]["severity"] == "error"
     assert check["state"] == "fail"
     assert check["data"]["last_error_type"] == error_type
     assert check["data"]["last_error_message"] == message
@@ -241,3 +246,45 @@ def test_daily_health_summary_script(on_status_season: StatusSeason) -> None:
         capture_output=True, text=True, cwd=REPO, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr
+
+
+def test_what_failed_is_exactly_what_the_alert_tests_failed(on_status_season: StatusSeason) -> None:
+    """One catalogue: for every date of the build, the failures status lists are the failing
+    rows of the build's daily alert tests, check for check and target for target (a check the
+    status forgot, or a threshold of its own, would show as a difference)."""
+    from pipemon.alerts import catalogue
+
+    checks = {c.name for c in catalogue.load() if c.is_daily}
+    results = json.loads(on_status_season.run_results.read_text())["results"]
+    assert {
+        r["unique_id"].split(".")[2] for r in results if r["unique_id"].startswith("test.")
+    } >= checks
+    built: set[tuple[str, str, str]] = set()
+    for result in results:
+        name = result["unique_id"].split(".")[2]
+        if name not in checks or result["status"] not in ("fail", "warn"):
+            continue
+        for day, target in on_status_season.query(
+            f"select cast(game_date as varchar), cast(target as varchar) from {result['relation_name']}"
+        ):
+            built.add((name, day, target))
+    assert len({name for name, _, _ in built}) >= 10  # the season fails many different checks
+
+    as_of_day = status.et_date(on_status_season.as_of)
+    days = sorted(
+        d
+        for (d,) in on_status_season.query("select game_date from monitoring.daily_pipeline_health")
+        if d <= as_of_day
+    )
+    ctx = status.open_context("local", on_status_season.as_of)
+    answered: set[tuple[str, str, str]] = set()
+    try:
+        for day in days:
+            report = status.collect(ctx, day)
+            for c in report.sections[1].checks:
+                if c.state == status.FAIL:
+                    answered.add((c.data["check"], day.isoformat(), c.item))
+    finally:
+        ctx.warehouse.close()
+    judged_days = {d.isoformat() for d in days}
+    assert answered == {row for row in built if row[1] in judged_days}
