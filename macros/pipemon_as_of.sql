@@ -5,7 +5,7 @@
 {% endmacro %}
 
 {% macro default__pipemon_as_of() -%}
-    {%- set as_of = var('as_of', '') -%}
+    {%- set as_of = pipemon_run_var('as_of', '') -%}
     {%- if as_of -%}
         {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$', as_of | string) -%}
             {{ exceptions.raise_compiler_error("var as_of must look like 'YYYY-MM-DD HH:MM:SS' (UTC), got '" ~ as_of ~ "'") }}

@@ -5,9 +5,9 @@
 {%- endmacro %}
 
 {% macro pipemon_judged_start_date() -%}
-    {%- set days = var('monitor_lookback_days') | int -%}
+    {%- set days = pipemon_run_var('monitor_lookback_days') | int -%}
     {%- if days < 1 -%}
-        {{ exceptions.raise_compiler_error("var monitor_lookback_days must be a positive whole number, got " ~ var('monitor_lookback_days')) }}
+        {{ exceptions.raise_compiler_error("var monitor_lookback_days must be a positive whole number, got " ~ pipemon_run_var('monitor_lookback_days')) }}
     {%- endif -%}
     {{ pipemon_date_add(pipemon_as_of_date(), 1 - days) }}
 {%- endmacro %}
@@ -16,7 +16,7 @@
     passes): judged again on every run until their incident is fixed or closed, even after they
     have left the lookback window. -#}
 {% macro pipemon_open_dates() -%}
-    {%- set dates = var('monitor_open_dates', []) -%}
+    {%- set dates = pipemon_run_var('monitor_open_dates', []) -%}
     {%- if dates is string -%}{%- set dates = [dates] if dates else [] -%}{%- endif -%}
     {%- set out = [] -%}
     {%- for d in dates -%}

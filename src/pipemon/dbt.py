@@ -27,6 +27,20 @@ class DbtOutcome:
         return self.exception is not None
 
 
+# Vars that change on every run. They reach the SQL through the PIPEMON_RUN_VARS environment
+# variable (macros/pipemon_run_var.sql) rather than `--vars`: any change of `--vars` makes dbt
+# re-parse the whole project, and these would change it every time.
+RUN_VARS = ("as_of", "monitor_lookback_days", "monitor_open_dates")
+RUN_VARS_ENV = "PIPEMON_RUN_VARS"
+
+
+def split_vars(vars_: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(vars for `--vars`, vars for PIPEMON_RUN_VARS)."""
+    stable = {k: v for k, v in (vars_ or {}).items() if k not in RUN_VARS}
+    per_run = {k: v for k, v in (vars_ or {}).items() if k in RUN_VARS}
+    return stable, per_run
+
+
 def _base_args(target: str | None, vars_: dict[str, Any] | None) -> list[str]:
     args = [
         "--project-dir",
@@ -54,8 +68,17 @@ def invoke(
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     flags = ["--quiet"] if quiet else []
-    cli_args = [*flags, *command, *_base_args(target, vars_), *extra]
-    result = dbtRunner().invoke(cli_args)
+    stable, per_run = split_vars(vars_)
+    cli_args = [*flags, *command, *_base_args(target, stable), *extra]
+    saved = os.environ.get(RUN_VARS_ENV)
+    os.environ[RUN_VARS_ENV] = json.dumps(per_run, default=str)
+    try:
+        result = dbtRunner().invoke(cli_args)
+    finally:
+        if saved is None:
+            os.environ.pop(RUN_VARS_ENV, None)
+        else:
+            os.environ[RUN_VARS_ENV] = saved
     results: list[Any] = []
     res = result.result
     if res is not None and hasattr(res, "results"):
