@@ -28,10 +28,23 @@ COPY models ./models
 COPY seeds ./seeds
 COPY tests ./tests
 
+# dbt's parse, paid once here instead of on every execution: target/partial_parse.msgpack.
+# dbt reuses it only while the profile's environment is the same, so build with the values
+# the job runs with (deploy.py sets PIPEMON_BQ_PROJECT and PIPEMON_BQ_DATASET on the job):
+#   docker build --build-arg PIPEMON_BQ_PROJECT=$PROJECT -t $IMAGE .
+# With other values the job still runs; dbt then parses in full (a few seconds) each time.
+# The vars that change every run do not invalidate it (macros/pipemon_run_var.sql).
+ARG PIPEMON_BQ_PROJECT=set-PIPEMON_BQ_PROJECT
+ARG PIPEMON_BQ_DATASET=nba_monitoring
+ARG PIPEMON_BQ_LOCATION=US
+RUN PIPEMON_TARGET=bigquery PIPEMON_BQ_PROJECT=$PIPEMON_BQ_PROJECT \
+    PIPEMON_BQ_DATASET=$PIPEMON_BQ_DATASET PIPEMON_BQ_LOCATION=$PIPEMON_BQ_LOCATION \
+    dbt parse --quiet
+
 # dbt writes target/ and logs/ next to the project: run as an unprivileged user who owns them.
 RUN useradd --create-home --uid 10001 pipemon \
     && mkdir -p target logs \
-    && chown pipemon target logs
+    && chown -R pipemon target logs
 USER pipemon
 
 ENTRYPOINT ["pipemon"]

@@ -473,3 +473,21 @@ def test_every_var_the_sql_reads_is_declared_in_dbt_project() -> None:
                 used |= set(pattern.findall(path.read_text()))
     declared = set((yaml.safe_load((REPO / "dbt_project.yml").read_text()) or {})["vars"])
     assert used - declared == set(), f"vars read but not declared: {sorted(used - declared)}"
+
+
+def test_descriptions_are_persisted_only_where_they_are_read(manifest: Any) -> None:
+    """persist_docs costs a comment statement per column per build: the marts (what analysts,
+    Looker Studio and the exposures read) carry it, staging and intermediate views do not."""
+    persisted = {
+        m["name"]: _layer(m)
+        for m in _models(manifest)
+        if (m["config"].get("persist_docs") or {}).get("columns")
+    }
+    assert persisted and set(persisted.values()) == {"marts"}, persisted
+    exposed = {
+        manifest["nodes"][uid]["name"]
+        for exposure in manifest["exposures"].values()
+        for uid in exposure["depends_on"]["nodes"]
+        if uid.startswith("model.")
+    }
+    assert exposed and exposed <= set(persisted), sorted(exposed - set(persisted))

@@ -90,9 +90,23 @@ def copy_project(
     if model_configs:
         path = destination / "dbt_project.yml"
         doc = yaml.safe_load(path.read_text())
-        doc["models"]["pipemon"].update(model_configs)
+        _merge(doc["models"]["pipemon"], model_configs)
         path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return destination
+
+
+def _merge(into: dict[str, Any], configs: Mapping[str, Any]) -> None:
+    """Deep-merge `configs` into a dbt_project.yml `models:` block (a folder's other settings
+    stay)."""
+    for key, value in configs.items():
+        if (
+            isinstance(value, Mapping)
+            and not key.startswith("+")
+            and isinstance(into.get(key), dict)
+        ):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 @dataclass

@@ -173,7 +173,7 @@ def emulator_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulato
         base / "project",
         extra_macros={"emulator_insert_overwrite": EMULATOR_INSERT_OVERWRITE},
         # emulator gap: tables.patch of descriptions is not supported
-        model_configs={"+persist_docs": {"relation": False, "columns": False}},
+        model_configs={"marts": {"+persist_docs": {"relation": False, "columns": False}}},
     )
     with running_emulator() as emu:
         client = bigquery_client(emu.endpoint, emu.project)
