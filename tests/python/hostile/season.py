@@ -348,6 +348,20 @@ HOSTILE: list[Hostile] = [
             "data_date": DAY,
         },
     ),
+    # a processor the registry does not know: surfaced, never dropped
+    _insert(
+        "nba_orchestration.processor_execution_log",
+        {
+            "execution_id": "hostile-exec-unregistered",
+            "processor_name": "hostile_unregistered_processor",
+            "phase": "phase3",
+            "triggered_at": f"{DAY} 12:00:00",
+            "completed_at": f"{DAY} 12:05:00",
+            "duration_seconds": Raw("300"),
+            "status": "failed",
+            "data_date": DAY,
+        },
+    ),
     # SQL in a name is text: staged as written, nothing executed
     _scraper("hostile-sql'; drop table nba_raw.nbac_schedule; --"),
 ]

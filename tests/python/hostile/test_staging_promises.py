@@ -23,6 +23,7 @@ FEATURES = "nba_predictions.ml_feature_store_v2"
 BOX = "nba_analytics.player_game_summary"
 SCHEDULE = "nba_raw.nbac_schedule"
 EXECUTIONS = "nba_orchestration.processor_execution_log"
+DAY = "2026-01-27"
 
 
 @pytest.mark.parametrize(
@@ -253,3 +254,21 @@ def test_every_enumeration_is_read_from_the_source_yaml(hostile: HostileSeason) 
         for column, values in columns.items():
             rendered = ", ".join(str(v) if isinstance(v, int) else f"'{v}'" for v in values)
             assert f"{column} not in ({rendered})" in sql, (source, table, column)
+
+
+def test_an_unregistered_processor_is_surfaced_not_dropped(hostile: HostileSeason) -> None:
+    assert hostile.reason(EXECUTIONS, "hostile-exec-unregistered") is None
+    rows = hostile.query(
+        "select is_registered, final_status, attempts from monitoring.processor_daily_outcomes "
+        f"where processor_name = 'hostile_unregistered_processor' and data_date = '{DAY}'"
+    )
+    assert rows == [(False, "failed", 1)]
+    alerted = {
+        (name, day, target)
+        for name, day, target in hostile.season.failing_rows()
+        if name.startswith("alert_when_unregistered_processor_ran")
+        or name == "unregistered_processor_ran"
+    }
+    assert {(day, target) for _, day, target in alerted} == {
+        (DAY, "hostile_unregistered_processor")
+    }
