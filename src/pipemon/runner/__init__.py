@@ -390,8 +390,11 @@ class Runner:
             self.judged.add(MONITOR_PREFIX + "routing")
         self.report.messages += digests
         events = [t.row(self.run_id, now) for t in plan.transitions]
-        store.write(lambda s: s.insert_rows("incident_events", events))
+        # messages before transitions: a run killed between the two leaves pending messages and
+        # an incident the next run opens again (a repeat), never a recorded incident whose first
+        # message is gone (a loss)
         store.write(lambda s: s.insert_rows("alert_log", rows))
+        store.write(lambda s: s.insert_rows("incident_events", events))
         if judgement.test_rows and not store.is_spool:
             test_rows = [{**r, "run_id": self.run_id} for r in judgement.test_rows]
             store.write(lambda s: s.insert_rows("test_results", test_rows))

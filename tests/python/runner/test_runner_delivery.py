@@ -240,3 +240,41 @@ def test_killed_between_delivery_and_recording_repeats_only_the_message_in_fligh
     assert sorted(counts.values()) == [1, 1, 2]
     statuses = dict(env.query("select status, count(*) from monitoring.alert_log group by 1"))
     assert statuses["sent"] == 3 and not {"claimed", "pending"} & set(statuses)  # repeats counted
+
+
+class _Killed(BaseException):
+    """Stands for the process dying at that point (no handler runs, nothing after it)."""
+
+
+def test_killed_between_writing_messages_and_transitions_loses_no_alert(env, webhook, clock):
+    """Whichever of the two writes of step 2 a run dies at, the next run delivers every alert
+    (a repeat is allowed, a loss is not)."""
+    from pipemon.warehouse.duckdb import DuckDBWarehouse
+
+    env.write_config("channels:\n  hook: {url: '${T_HOOK_URL}'}\ndefault_channels: [hook]\n")
+    env.monkeypatch.setenv("T_HOOK_URL", webhook.url())
+    insert = DuckDBWarehouse.insert_rows
+    writes: list[str] = []
+
+    def dies_at_the_second_write(self, table, rows):
+        if table in ("incident_events", "alert_log"):
+            writes.append(table)
+            if len(writes) == 2:
+                raise _Killed(table)
+        return insert(self, table, rows)
+
+    env.monkeypatch.setattr(DuckDBWarehouse, "insert_rows", dies_at_the_second_write)
+    try:
+        alert(clock)
+    except _Killed:
+        pass
+    else:
+        raise AssertionError("the run never reached its second write")
+    assert webhook.posts == []  # it died before sending anything
+    env.monkeypatch.setattr(DuckDBWarehouse, "insert_rows", insert)
+    clock.advance(1)
+    alert(clock)
+    clock.advance(1)
+    alert(clock)
+    counts = [webhook.titles.count(t) for t in (ERR_02, ERR_03, WARN)]
+    assert all(1 <= n <= 2 for n in counts), counts
