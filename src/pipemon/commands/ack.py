@@ -29,7 +29,10 @@ def register(subparsers: Any) -> None:
         "incident_id", metavar="ID", type=incident_id, help="incident id (or a unique prefix)"
     )
     parser.add_argument(
-        "--for", dest="duration", default="24h", help="how long: 90m, 24h, 2d, 1w (default 24h)"
+        "--for",
+        dest="duration",
+        default="24h",
+        help="how long: 90m, 24h, 2d, 1w (default 24h, at most 90 days)",
     )
     parser.add_argument("--reason", required=True, help="why (kept with the incident)")
     add_common(parser)
