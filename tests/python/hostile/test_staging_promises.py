@@ -5,6 +5,8 @@ Each test names a hostile row injected by `conftest.HOSTILE` and asserts what be
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hostile.season import HostileSeason
@@ -22,6 +24,7 @@ PREDICTIONS = "nba_predictions.player_prop_predictions"
 FEATURES = "nba_predictions.ml_feature_store_v2"
 BOX = "nba_analytics.player_game_summary"
 SCHEDULE = "nba_raw.nbac_schedule"
+STAGING = Path(__file__).resolve().parents[3] / "models" / "staging"
 EXECUTIONS = "nba_orchestration.processor_execution_log"
 DAY = "2026-01-27"
 
@@ -214,12 +217,10 @@ def test_a_date_at_a_season_s_edge_is_accepted(hostile: HostileSeason, execution
 
 def _contract_enumerations() -> dict[tuple[str, str], dict[str, list[object]]]:
     """{(source, table): {column: accepted values}} as the source YAML declares them."""
-    from pathlib import Path
-
     import yaml
 
     out: dict[tuple[str, str], dict[str, list[object]]] = {}
-    for path in Path("models/staging").glob("*/_*__sources.yml"):
+    for path in STAGING.glob("*/_*__sources.yml"):
         for source in yaml.safe_load(path.read_text())["sources"]:
             for table in source["tables"]:
                 for column in table.get("columns", []):
@@ -233,11 +234,10 @@ def _contract_enumerations() -> dict[tuple[str, str], dict[str, list[object]]]:
 def test_every_enumeration_is_read_from_the_source_yaml(hostile: HostileSeason) -> None:
     """The staging SQL holds no hand-written value lists; what it compiles to is the YAML's."""
     import re
-    from pathlib import Path
 
     enumerations = _contract_enumerations()
     assert len(enumerations) >= 9
-    for path in Path("models/staging").glob("*/base_*.sql"):
+    for path in STAGING.glob("*/base_*.sql"):
         text = path.read_text()
         assert "accepted={" not in text and not re.search(r"not in \(\s*['0-9]", text), path
     compiled = {
