@@ -46,7 +46,8 @@ SECRET_NAME = re.compile(
 )
 SECRET_VALUE = re.compile(
     r"(?i)(://[^/\s:@]+:[^/\s@]+@|hooks\.slack\.com|/api/webhooks/|webhook\.office\.com"
-    r"|BEGIN [A-Z ]*PRIVATE KEY)"
+    r"|BEGIN [A-Z ]*PRIVATE KEY|[?&][\w.-]*(key|token|sig|signature|credential|password)="
+    r"|\bbearer\s+\S{8,}|\bAIza[0-9A-Za-z_-]{35}|\bxox[abprs]-)"
 )
 SECRET_REF = re.compile(r"^[A-Za-z0-9_-]{1,255}:(latest|[0-9]+)$")
 JOB_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -171,10 +172,16 @@ def _parse_job(raw: Any) -> JobConfig:
                 "reference it under job.secrets instead"
             )
         clean_env[name] = _str(value, f"job.env.{name}")
-    clean_secrets = {
-        _str(key, "job.secrets key", ENV_NAME): _str(value, f"job.secrets.{key}", SECRET_REF)
-        for key, value in secrets.items()
-    }
+    clean_secrets: dict[str, str] = {}
+    for key, value in secrets.items():
+        name = _str(key, "job.secrets key", ENV_NAME)
+        if not isinstance(value, str) or not SECRET_REF.fullmatch(value):
+            # never echo it: a value here instead of a reference may be the secret itself
+            raise ConfigError(
+                f"job.secrets.{name}: expected a Secret Manager reference NAME:VERSION "
+                "(e.g. pipemon-smtp-password:latest); the value given is not shown"
+            )
+        clean_secrets[name] = value
     clash = sorted(set(clean_env) & set(clean_secrets))
     if clash:
         raise ConfigError(f"job: {', '.join(clash)} set both in env and secrets")

@@ -3,9 +3,12 @@
     `timestamps`: columns that must not lie beyond `pipemon_future_limit()`
     (`future_timestamp`: such a row would push incremental bounds and freshness past today);
     `finite`: numeric columns that must not be NaN or infinite (`non_finite_number`);
-    `accepted`: {column: [values]} for enumerations; `extra`: [(condition, reason)] checked
+    `dates`: date expressions that must fall inside a season of var `seasons` when present
+    (`outside_season`: a date years away, 1970-01-01 or 2099, is a broken row, not data);
+    `accepted`: {column: [values]} for enumerations (`pipemon_accepted_values` reads them from the
+    source YAML; numbers are compared as numbers, text as text); `extra`: [(condition, reason)] checked
     after those. The first reason that applies wins. -#}
-{% macro pipemon_quarantine_reason(required=[], accepted={}, extra=[], timestamps=[], finite=[]) -%}
+{% macro pipemon_quarantine_reason(required=[], accepted={}, extra=[], timestamps=[], finite=[], dates=[]) -%}
     case
         {%- if required %}
         when {% for column in required %}{{ column }} is null or {{ pipemon_is_blank(column) }}{{ ' or ' if not loop.last }}{% endfor %}
@@ -15,12 +18,16 @@
         when {% for column in timestamps %}{{ column }} > {{ pipemon_future_limit() }}{{ ' or ' if not loop.last }}{% endfor %}
             then 'future_timestamp'
         {%- endif %}
+        {%- if dates %}
+        when {% for column in dates %}{{ pipemon_outside_seasons(column) }}{{ ' or ' if not loop.last }}{% endfor %}
+            then 'outside_season'
+        {%- endif %}
         {%- if finite %}
         when {% for column in finite %}not coalesce({{ pipemon_is_finite(column) }}, true){{ ' or ' if not loop.last }}{% endfor %}
             then 'non_finite_number'
         {%- endif %}
         {%- for column, values in accepted.items() %}
-        when {{ column }} not in ({% for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor %})
+        when {{ column }} not in ({% for value in values %}{{ value if value is number else "'" ~ (value | string | replace("'", "''")) ~ "'" }}{{ ', ' if not loop.last }}{% endfor %})
             then 'unknown_{{ "status" if column.endswith("status") or column.endswith("result") else column }}'
         {%- endfor %}
         {%- for condition, reason in extra %}
@@ -58,4 +65,15 @@
 
 {% macro duckdb__pipemon_is_blank(expression) -%}
     trim(cast({{ expression }} as {{ dbt.type_string() }}), ' ' || chr(9) || chr(10) || chr(13)) = ''
+{%- endmacro %}
+
+
+{#- The condition a reported run duration (seconds) is beyond var `max_run_duration_hours`: a run
+    of 30 days is a broken row, and one such row would swamp every duration baseline. -#}
+{% macro pipemon_run_duration_beyond_bound(column) -%}
+    {%- set hours = var('max_run_duration_hours') -%}
+    {%- if hours is not number or hours <= 0 -%}
+        {{ exceptions.raise_compiler_error("var max_run_duration_hours must be a positive number of hours, got '" ~ hours ~ "'") }}
+    {%- endif -%}
+    {{ column }} > {{ hours * 3600 }}
 {%- endmacro %}

@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import re
+import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,6 +42,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar, runtime_checkable
+
+from pipemon.alerts.redact import REDACTED as _REDACTED
+from pipemon.alerts.redact import SECRET_KEY, scrub_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -96,63 +100,17 @@ CHECK_RESULTS = ("PASS", "FAIL", "SKIP")
 
 MAX_ERROR_MESSAGE_CHARS = 2000
 _TRUNCATED = " ... [truncated]"
-_REDACTED = "[REDACTED]"
 
 Row = dict[str, Any]
 Clock = Callable[[], datetime]
 
 
 # --------------------------------------------------------------------------------------------
-# Secret scrubbing
+# Secret scrubbing (one helper for every output: pipemon.alerts.redact)
 # --------------------------------------------------------------------------------------------
 
-_SECRET_KEY = (
-    r"(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
-    r"|auth|authorization|credentials?|webhook[_-]?url)"
-)
-_SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # PEM private keys
-    (
-        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
-        _REDACTED,
-    ),
-    # credentials inside URLs: scheme://user:password@host
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@"), rf"\1{_REDACTED}@"),
-    # chat webhooks carry their secret in the path
-    (re.compile(r"https://hooks\.slack\.com/\S+"), f"https://hooks.slack.com/{_REDACTED}"),
-    (
-        re.compile(r"https://(?:discord(?:app)?\.com)/api/webhooks/\S+"),
-        f"https://discord.com/api/webhooks/{_REDACTED}",
-    ),
-    (
-        re.compile(r"https://[\w.-]*webhook\.office\.com/\S+"),
-        f"https://webhook.office.com/{_REDACTED}",
-    ),
-    # Authorization: Bearer <token>
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {_REDACTED}"),
-    # query parameters such as ?key=...&access_token=...
-    (
-        re.compile(
-            r"(?i)([?&](?:key|token|sig|signature|api_key|apikey|access_token|password)=)[^&\s]+"
-        ),
-        rf"\1{_REDACTED}",
-    ),
-    # password=..., "token": "...", api_key: ...
-    (
-        re.compile(
-            rf"(?i)([\"']?\b{_SECRET_KEY}\b[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&}}]+)"
-        ),
-        rf"\1{_REDACTED}",
-    ),
-)
-_SECRET_PARAM = re.compile(rf"(?i){_SECRET_KEY}")
-
-
-def scrub(text: str) -> str:
-    """Remove what looks like a credential (URL passwords, tokens, webhook URLs, keys)."""
-    for pattern, replacement in _SCRUBBERS:
-        text = pattern.sub(replacement, text)
-    return text
+_SECRET_PARAM = re.compile(rf"(?i){SECRET_KEY}")
+scrub = scrub_credentials
 
 
 def clean_message(text: str | None, limit: int = MAX_ERROR_MESSAGE_CHARS) -> str | None:
@@ -561,12 +519,14 @@ def _flush(run: ExecutionRun, sink: ExecutionSink, *, raise_errors: bool) -> Non
         try:
             sink.write(table, rows)
         except Exception as exc:  # the processor's outcome matters more than its log row
-            logger.exception(
-                "pipemon: could not write %d %s row(s) for %s execution %s",
+            # the traceback goes to the log scrubbed: a sink's error can quote its DSN or token
+            logger.error(
+                "pipemon: could not write %d %s row(s) for %s execution %s\n%s",
                 len(rows),
                 table,
                 run.processor_name,
                 run.execution_id,
+                scrub(traceback.format_exc()),
             )
             failures.append(f"{table}: {type(exc).__name__}: {clean_message(str(exc), 300)}")
     if failures and raise_errors:

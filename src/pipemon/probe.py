@@ -27,6 +27,7 @@ import httpx
 import yaml
 
 from pipemon import project
+from pipemon.alerts.redact import scrub_credentials
 
 TABLE = "service_health_checks"
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -235,7 +236,7 @@ def _scrub(text: str, service: Service) -> str:
     text = text.replace(service.url, service.safe_url)
     for secret in service.secrets():
         text = text.replace(secret, "***")
-    return text
+    return scrub_credentials(text)  # and anything else credential-shaped (a proxy's URL, a token)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -17,6 +17,7 @@ classified as (
         {{ pipemon_quarantine_reason(
             required=['game_id', 'game_date', 'player_lookup'],
             timestamps=['processed_at'],
+            dates=['game_date'],
             finite=['minutes_played'],
             extra=[('points < 0 or minutes_played < 0', 'negative_value')]
         ) }} as quarantine_reason

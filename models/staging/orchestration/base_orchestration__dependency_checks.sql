@@ -19,8 +19,9 @@ classified as (
         coalesce(source.data_date, {{ pipemon_to_et_date('source.check_time') }}) as event_date,
         {{ pipemon_quarantine_reason(
             required=['check_id', 'check_time', 'processor_name', 'required_table', 'check_result'],
-            accepted={'check_result': ['PASS', 'FAIL', 'SKIP']},
-            timestamps=['check_time']
+            accepted=pipemon_accepted_values('orchestration', 'dependency_check_log'),
+            timestamps=['check_time'],
+            dates=['data_date']
         ) }} as quarantine_reason
     from source
 

@@ -17,14 +17,15 @@ classified as (
         coalesce({{ dbt.safe_cast('source.document_id', 'date') }}, {{ pipemon_to_et_date('source.snapshot_at') }}) as event_date,
         {{ pipemon_quarantine_reason(
             required=['snapshot_at', 'collection', 'document_id'],
-            accepted={'collection': ['phase2_completion', 'phase3_completion', 'phase4_completion']},
+            accepted=pipemon_accepted_values('orchestration', 'firestore_phase_snapshots'),
             extra=[
                 ('not coalesce(' ~ pipemon_is_json('source.data') ~ ', false)', 'unparseable_json'),
                 ('not coalesce(' ~ pipemon_is_json_object('source.data') ~ ', false)', 'not_an_object'),
                 ('not ' ~ pipemon_json_is_integer('source.data', '$._completed_count'), 'non_numeric_completed_count'),
                 (dbt.safe_cast('source.document_id', 'date') ~ ' is null', 'unparseable_date'),
             ],
-            timestamps=['source.snapshot_at', 'source.update_time']
+            timestamps=['source.snapshot_at', 'source.update_time'],
+            dates=[dbt.safe_cast('source.document_id', 'date')]
         ) }} as quarantine_reason
     from source
 

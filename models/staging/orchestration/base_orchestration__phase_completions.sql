@@ -17,8 +17,9 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['phase', 'game_date', 'processor_name', 'status', 'completed_at'],
-            accepted={'phase': ['phase2', 'phase3', 'phase4'], 'status': ['success', 'partial', 'failed']},
-            timestamps=['completed_at', 'inserted_at']
+            accepted=pipemon_accepted_values('orchestration', 'phase_completions'),
+            timestamps=['completed_at', 'inserted_at'],
+            dates=['game_date']
         ) }} as quarantine_reason
     from source
 

@@ -17,7 +17,9 @@ classified as (
         {{ pipemon_quarantine_reason(
             required=['event_id', 'source.' ~ adapter.quote('timestamp'), 'event_type'],
             timestamps=['source.' ~ adapter.quote('timestamp')],
-            finite=['duration_seconds']
+            finite=['duration_seconds'],
+            dates=['source.game_date'],
+            extra=[(pipemon_run_duration_beyond_bound('duration_seconds'), 'absurd_duration')]
         ) }} as quarantine_reason
     from source
 

@@ -29,17 +29,16 @@ classified as (
         coalesce(checked.data_date, {{ pipemon_to_et_date('checked.triggered_at') }}) as event_date,
         {{ pipemon_quarantine_reason(
             required=['execution_id', 'processor_name', 'phase', 'triggered_at', 'status'],
-            accepted={
-                'status': ['success', 'failed', 'partial', 'skipped'],
-                'phase': ['phase2', 'phase3', 'phase4', 'phase5'],
-            },
+            accepted=pipemon_accepted_values('orchestration', 'processor_execution_log'),
             extra=[
                 ('completed_at < triggered_at', 'completed_before_triggered'),
                 ('duration_seconds < 0', 'negative_duration'),
+                (pipemon_run_duration_beyond_bound('duration_seconds'), 'absurd_duration'),
                 ('min_status_at_time <> max_status_at_time', 'conflicting_duplicate'),
             ],
             timestamps=['triggered_at', 'completed_at', 'processed_at'],
-            finite=['duration_seconds']
+            finite=['duration_seconds'],
+            dates=['checked.data_date']
         ) }} as quarantine_reason
     from checked
 

@@ -31,15 +31,17 @@ classified as (
         coalesce(checked.game_date, checked.opts_game_date, {{ pipemon_to_et_date('checked.triggered_at') }}) as event_date,
         {{ pipemon_quarantine_reason(
             required=['execution_id', 'scraper_name', 'status', 'triggered_at', 'source'],
-            accepted={'status': ['success', 'no_data', 'failed', 'partial']},
+            accepted=pipemon_accepted_values('orchestration', 'scraper_execution_log'),
             extra=[
                 ('completed_at < triggered_at', 'completed_before_triggered'),
                 ('duration_seconds < 0', 'negative_duration'),
+                (pipemon_run_duration_beyond_bound('duration_seconds'), 'absurd_duration'),
                 ('min_status_at_time <> max_status_at_time', 'conflicting_duplicate'),
                 ('not ' ~ pipemon_json_is_integer('data_summary', '$.record_count'), 'non_numeric_record_count'),
             ],
             timestamps=['triggered_at', 'completed_at', 'created_at'],
-            finite=['duration_seconds']
+            finite=['duration_seconds'],
+            dates=['checked.game_date', 'checked.opts_game_date']
         ) }} as quarantine_reason
     from checked
 

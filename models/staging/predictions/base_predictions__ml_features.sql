@@ -16,8 +16,9 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['game_id', 'game_date', 'player_lookup'],
-            accepted={'data_source': ['phase4', 'phase4_partial', 'phase3', 'mixed', 'early_season', 'unknown']},
+            accepted=pipemon_accepted_values('predictions', 'ml_feature_store_v2'),
             timestamps=['created_at'],
+            dates=['game_date'],
             finite=['feature_quality_score'],
             extra=[('feature_quality_score < 0 or feature_quality_score > 100', 'score_out_of_range')]
         ) }} as quarantine_reason

@@ -16,8 +16,9 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['prediction_id', 'system_id', 'game_id', 'game_date', 'player_lookup'],
-            accepted={'recommendation': ['OVER', 'UNDER', 'PASS', 'NO_LINE']},
+            accepted=pipemon_accepted_values('predictions', 'player_prop_predictions'),
             timestamps=['created_at', 'updated_at'],
+            dates=['game_date'],
             finite=['predicted_points', 'confidence_score', 'current_points_line'],
             extra=[('confidence_score < 0 or confidence_score > 100', 'score_out_of_range')]
         ) }} as quarantine_reason

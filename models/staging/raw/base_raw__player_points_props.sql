@@ -24,6 +24,7 @@ classified as (
         {{ pipemon_quarantine_reason(
             required=['game_date', 'player_lookup', 'bookmaker', 'market_type'],
             timestamps=['created_at', 'processed_at'],
+            dates=['game_date'],
             finite=['points_line'],
             extra=[
                 ("lower(market_type) = 'points' and points_line is null", 'null_key'),

@@ -17,8 +17,9 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['game_id', 'game_date', 'game_status', 'home_team_tricode', 'away_team_tricode'],
+            accepted=pipemon_accepted_values('raw', 'nbac_schedule'),
             timestamps=['processed_at'],
-            extra=[('game_status not in (1, 2, 3)', 'unknown_status')]
+            dates=['game_date']
         ) }} as quarantine_reason
     from source
 

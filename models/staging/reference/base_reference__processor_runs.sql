@@ -34,14 +34,16 @@ classified as (
         coalesce(checked.data_date, {{ pipemon_to_et_date('checked.started_at') }}) as event_date,
         {{ pipemon_quarantine_reason(
             required=['processor_name', 'run_id', 'status', 'data_date', 'started_at'],
-            accepted={'status': ['running', 'success', 'failed', 'partial', 'skipped']},
+            accepted=pipemon_accepted_values('reference', 'processor_run_history'),
             extra=[
                 ('processed_at < started_at', 'completed_before_triggered'),
                 ('duration_seconds < 0', 'negative_duration'),
+                (pipemon_run_duration_beyond_bound('duration_seconds'), 'absurd_duration'),
                 ('min_status_at_time <> max_status_at_time', 'conflicting_duplicate'),
             ],
             timestamps=['started_at', 'processed_at'],
-            finite=['duration_seconds']
+            finite=['duration_seconds'],
+            dates=['checked.data_date']
         ) }} as quarantine_reason
     from checked
 

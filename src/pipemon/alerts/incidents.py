@@ -318,6 +318,10 @@ def find(incidents: Mapping[str, Incident], ident: str) -> Incident:
     raise KeyError(f"{ident!r} matches {len(hits)} incidents: give more of the id")
 
 
+# an acknowledgement longer than this is a close in disguise (and 1e9w would overflow)
+ACK_MAX_DAYS = 90
+
+
 def parse_duration(text: str) -> dt.timedelta:
     """`24h`, `90m`, `2d`, `1w` -> a timedelta."""
     units = {"m": 1, "h": 60, "d": 1440, "w": 10080}
@@ -327,4 +331,8 @@ def parse_duration(text: str) -> dt.timedelta:
     minutes = float(text[:-1]) * units[text[-1]]
     if minutes <= 0:
         raise ValueError(f"duration {text!r} must be positive")
+    if minutes > ACK_MAX_DAYS * 1440:
+        raise ValueError(
+            f"duration {text!r} is longer than {ACK_MAX_DAYS} days: close the incident instead"
+        )
     return dt.timedelta(minutes=minutes)

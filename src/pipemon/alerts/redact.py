@@ -16,6 +16,58 @@ MASK = "***"
 _URL = re.compile(r"\b([a-z][a-z0-9+.\-]*)://([^\s'\"<>]+)", re.IGNORECASE)
 _MIN_SECRET = 4
 
+# Credential-looking text in free text: what the instrumentation, the probe and the deploy
+# script scrub before an error message is stored or printed (the runner's Redactor, which also
+# knows the config's own secrets, masks URLs as well).
+REDACTED = "[REDACTED]"
+SECRET_KEY = (
+    r"(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+    r"|auth|authorization|credentials?|webhook[_-]?url)"
+)
+_SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # PEM private keys
+    (
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+        REDACTED,
+    ),
+    # credentials inside URLs: scheme://user:password@host
+    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@"), rf"\1{REDACTED}@"),
+    # chat webhooks carry their secret in the path
+    (re.compile(r"https://hooks\.slack\.com/\S+"), f"https://hooks.slack.com/{REDACTED}"),
+    (
+        re.compile(r"https://(?:discord(?:app)?\.com)/api/webhooks/\S+"),
+        f"https://discord.com/api/webhooks/{REDACTED}",
+    ),
+    (
+        re.compile(r"https://[\w.-]*webhook\.office\.com/\S+"),
+        f"https://webhook.office.com/{REDACTED}",
+    ),
+    # Authorization: Bearer <token>
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {REDACTED}"),
+    # query parameters such as ?key=...&access_token=...
+    (
+        re.compile(r"(?i)([?&][\w.-]*(?:key|token|sig|signature|credential|password)=)[^&\s]+"),
+        rf"\1{REDACTED}",
+    ),
+    # password=..., "token": "...", api_key: ..., access_token=...
+    (
+        re.compile(
+            rf"(?i)([\"']?\b[\w-]*{SECRET_KEY}\b[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&}}]+)"
+        ),
+        rf"\1{REDACTED}",
+    ),
+    # Google API keys and Slack tokens, wherever they stand
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), REDACTED),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), REDACTED),
+)
+
+
+def scrub_credentials(text: str) -> str:
+    """Remove what looks like a credential (URL passwords, tokens, webhook URLs, keys)."""
+    for pattern, replacement in _SCRUBBERS:
+        text = pattern.sub(replacement, text)
+    return text
+
 
 def url_secrets(url: str) -> list[str]:
     """The parts of a channel URL that may be credentials."""

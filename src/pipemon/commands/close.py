@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pipemon.commands.incidents import EPILOG, EXIT_OK, add_common, now, with_warehouse
+from pipemon.commands.incidents import (
+    EPILOG,
+    EXIT_OK,
+    add_common,
+    incident_id,
+    now,
+    with_warehouse,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -17,7 +24,9 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("incident_id", metavar="ID", help="incident id (or a unique prefix)")
+    parser.add_argument(
+        "incident_id", metavar="ID", type=incident_id, help="incident id (or a unique prefix)"
+    )
     parser.add_argument("--reason", required=True, help="why (kept with the incident)")
     add_common(parser)
     parser.set_defaults(func=run)

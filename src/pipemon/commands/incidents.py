@@ -21,6 +21,16 @@ exit codes:
 """
 
 
+def incident_id(text: str) -> str:
+    """argparse type of an incident ID argument."""
+    from pipemon import validate
+
+    try:
+        return validate.incident_id(text)
+    except validate.InvalidValue as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", help="dbt target (default: the profile's)")
 

@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
 def _snapshot_firestore(args: argparse.Namespace, client: Any = None) -> int:
     """Reads the phase-completion documents and stores the versions not seen yet."""
     from pipemon import firestore_snapshots as fs
+    from pipemon.alerts.redact import scrub_credentials
     from pipemon.status import et_date
 
     try:
@@ -128,8 +129,10 @@ def _snapshot_firestore(args: argparse.Namespace, client: Any = None) -> int:
     try:
         snapshots = fs.read_documents(client or fs.default_client(), dates)
     except Exception as exc:  # the client's auth and transport errors have no common base
+        detail = scrub_credentials(str(exc))
         print(
-            f"pipemon probe: reading Firestore failed: {type(exc).__name__}: {exc}", file=sys.stderr
+            f"pipemon probe: reading Firestore failed: {type(exc).__name__}: {detail}",
+            file=sys.stderr,
         )
         return EXIT_SETUP
     if args.dry_run:

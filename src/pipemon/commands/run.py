@@ -11,8 +11,9 @@ from typing import Any
 
 import yaml
 
-from pipemon import runner
+from pipemon import runner, validate
 from pipemon.alerts import render
+from pipemon.runner import build
 
 EPILOG = (
     "exit codes:\n"
@@ -28,7 +29,17 @@ def _vars(text: str) -> dict[str, Any]:
         raise argparse.ArgumentTypeError(f"--vars is not YAML/JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError("--vars must be a mapping, e.g. '{as_of: 2025-12-04}'")
+    problems = validate.invalid_vars(value, build.project_vars())
+    if problems:
+        raise argparse.ArgumentTypeError("; ".join(problems))
     return value
+
+
+def _selection(text: str) -> str:
+    try:
+        return validate.selector(text)
+    except validate.InvalidValue as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_alert_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +88,7 @@ def register(subparsers: Any) -> None:
         "-s",
         nargs="+",
         action="extend",
+        type=_selection,
         default=[],
         help="dbt node selection, passed to dbt build",
     )
@@ -84,6 +96,7 @@ def register(subparsers: Any) -> None:
         "--exclude",
         nargs="+",
         action="extend",
+        type=_selection,
         default=[],
         help="dbt exclusion, passed to dbt build",
     )

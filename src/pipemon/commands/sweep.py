@@ -48,7 +48,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from pipemon import sweep
+    from pipemon import sweep, validate
+    from pipemon.runner import build
     from pipemon.warehouse import WarehouseError, open_warehouse, resolve
     from pipemon.warehouse.duckdb import release_dbt_connections
 
@@ -56,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
         extra = yaml.safe_load(args.vars) if args.vars else {}
         if not isinstance(extra, dict):
             raise ValueError("--vars must be a mapping")
+        if args.as_of:
+            validate.timestamp("--as-of", args.as_of)
+        problems = validate.invalid_vars(extra, build.project_vars())
+        if problems:
+            raise ValueError("; ".join(problems))
     except (yaml.YAMLError, ValueError) as exc:
         print(f"pipemon sweep: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipemon import project
+from pipemon import project, validate
 from pipemon.alerts import config, heartbeat, incidents, policy, render
 from pipemon.alerts.findings import MONITOR_PREFIX, Judgement, judge, judge_freshness
 from pipemon.alerts.findings import monitor_finding as _monitor
@@ -279,13 +279,15 @@ class Runner:
 
         # 1. build (or read the last build)
         declared = build.project_vars()
-        bad_vars = build.unknown_vars(opts.vars, declared)
+        unknown = build.unknown_vars(opts.vars, declared)
+        bad_vars = unknown + validate.invalid_vars(opts.vars, declared)
         if bad_vars:
+            why = "dbt would ignore them silently" if unknown else "refused before SQL"
             self.problem(
                 _monitor(
                     "vars",
-                    "unknown dbt vars",
-                    "; ".join(bad_vars) + " (dbt would ignore them silently; nothing was run)",
+                    "unknown dbt vars" if unknown else "invalid dbt vars",
+                    "; ".join(bad_vars) + f" ({why}; nothing was run)",
                     "Fix the --vars; `pipemon config check --vars ...` lists the known ones",
                 )
             )
@@ -388,8 +390,11 @@ class Runner:
             self.judged.add(MONITOR_PREFIX + "routing")
         self.report.messages += digests
         events = [t.row(self.run_id, now) for t in plan.transitions]
-        store.write(lambda s: s.insert_rows("incident_events", events))
+        # messages before transitions: a run killed between the two leaves pending messages and
+        # an incident the next run opens again (a repeat), never a recorded incident whose first
+        # message is gone (a loss)
         store.write(lambda s: s.insert_rows("alert_log", rows))
+        store.write(lambda s: s.insert_rows("incident_events", events))
         if judgement.test_rows and not store.is_spool:
             test_rows = [{**r, "run_id": self.run_id} for r in judgement.test_rows]
             store.write(lambda s: s.insert_rows("test_results", test_rows))

@@ -85,6 +85,7 @@ def resolve(target: str | None = None, vars_: Mapping[str, Any] | None = None) -
     monitoring = (vars_ or {}).get("monitoring_dataset") or project_vars.get("monitoring_dataset")
     if monitoring:
         schema = str(_render(monitoring))
+    _check_names(schema, rendered.get("project") if kind == "bigquery" else None)
     if kind == "duckdb":
         raw = str(rendered.get("path") or ":memory:")
         path = Path(raw)
@@ -102,3 +103,19 @@ def resolve(target: str | None = None, vars_: Mapping[str, Any] | None = None) -
             keyfile=str(keyfile) if keyfile else None,
         )
     raise SettingsError(f"target {target_name!r}: warehouse type {kind!r} is not supported")
+
+
+def _check_names(schema: str, project_id: Any) -> None:
+    """The dataset and project become part of every SQL statement the runner writes: refuse
+    anything but a plain name before it gets there."""
+    from pipemon import validate
+
+    try:
+        if schema:
+            validate.identifier(
+                "the monitoring dataset (monitoring_dataset or the target's schema)", schema
+            )
+        if project_id:
+            validate.project_id("the target's project", str(project_id))
+    except validate.InvalidValue as exc:
+        raise SettingsError(str(exc)) from None

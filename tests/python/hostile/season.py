@@ -314,6 +314,54 @@ HOSTILE: list[Hostile] = [
         },
     ),
     _props("hostilenegative", points_line=Raw("-1.5")),
+    # dates years away from any season, and legitimate dates at a season's edges
+    _scraper("hostile-epoch-date", game_date="1970-01-01"),
+    _scraper("hostile-opts-2099", game_date=None, opts='{"gamedate": "20991020"}'),
+    _scraper("edge-day-before-opening-night", game_date="2025-10-20"),
+    _scraper("edge-finals-date", game_date="2026-06-18"),
+    _run("hostile-run-2099", data_date="2099-01-27"),
+    _insert(
+        "nba_raw.nbac_schedule",
+        {
+            "game_id": "hostile-game-2099",
+            "game_date": "2099-10-20",
+            "game_status": Raw("1"),
+            "home_team_tricode": "BOS",
+            "away_team_tricode": "NYK",
+            "processed_at": f"{DAY} 12:00:00",
+        },
+    ),
+    _props("hostile2099", game_date="2099-01-27"),
+    # durations no run can have
+    _run("hostile-run-30-days", duration_seconds=Raw(str(30 * 86_400))),
+    _scraper("hostile-scrape-30-days", duration_seconds=Raw(str(30 * 86_400))),
+    _insert(
+        "nba_orchestration.processor_execution_log",
+        {
+            "execution_id": "hostile-exec-30-days",
+            "processor_name": "player_game_summary",
+            "phase": "phase3",
+            "triggered_at": f"{DAY} 12:00:00",
+            "completed_at": f"{DAY} 12:05:00",
+            "duration_seconds": Raw(str(30 * 86_400)),
+            "status": "success",
+            "data_date": DAY,
+        },
+    ),
+    # a processor the registry does not know: surfaced, never dropped
+    _insert(
+        "nba_orchestration.processor_execution_log",
+        {
+            "execution_id": "hostile-exec-unregistered",
+            "processor_name": "hostile_unregistered_processor",
+            "phase": "phase3",
+            "triggered_at": f"{DAY} 12:00:00",
+            "completed_at": f"{DAY} 12:05:00",
+            "duration_seconds": Raw("300"),
+            "status": "failed",
+            "data_date": DAY,
+        },
+    ),
     # SQL in a name is text: staged as written, nothing executed
     _scraper("hostile-sql'; drop table nba_raw.nbac_schedule; --"),
 ]

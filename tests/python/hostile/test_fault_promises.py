@@ -82,3 +82,43 @@ def test_a_missing_warehouse_exits_3_and_names_the_file(
     report = runner.Runner(options).execute()
     assert report.exit_code == runner.EXIT_MONITOR
     assert any("gone.duckdb" in f.detail for f in report.findings if f.source == "monitor")
+
+
+@pytest.mark.parametrize("argv", [["incidents"], ["show", "i1234567"], ["status"], ["report"]])
+def test_every_reader_of_a_locked_warehouse_exits_3_and_names_the_lock(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from pipemon import cli
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+            " time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        out_file = ["--out", str(tmp_path / "report.html")] if argv == ["report"] else []
+        code = cli.main([*argv, *out_file])
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "lock" in err.lower() and str(warehouse) in err

@@ -5,6 +5,8 @@ Each test names a hostile row injected by `conftest.HOSTILE` and asserts what be
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hostile.season import HostileSeason
@@ -22,6 +24,9 @@ PREDICTIONS = "nba_predictions.player_prop_predictions"
 FEATURES = "nba_predictions.ml_feature_store_v2"
 BOX = "nba_analytics.player_game_summary"
 SCHEDULE = "nba_raw.nbac_schedule"
+STAGING = Path(__file__).resolve().parents[3] / "models" / "staging"
+EXECUTIONS = "nba_orchestration.processor_execution_log"
+DAY = "2026-01-27"
 
 
 @pytest.mark.parametrize(
@@ -81,6 +86,16 @@ SCHEDULE = "nba_raw.nbac_schedule"
         (BOX, "hostile-game-future:hostileplayer", "future_timestamp"),
         (SCHEDULE, "hostile-game-status:2026-01-27", "unknown_status"),
         (PROPS, "2026-01-27:hostilenegative:BetMGM", "negative_line"),
+        # a date years away from every season of var `seasons` is a broken row
+        (SCRAPER, "hostile-epoch-date", "outside_season"),
+        (SCRAPER, "hostile-opts-2099", "outside_season"),
+        (RUNS, "hostile-run-2099", "outside_season"),
+        (SCHEDULE, "hostile-game-2099:2099-10-20", "outside_season"),
+        (PROPS, "2099-01-27:hostile2099:BetMGM", "outside_season"),
+        # a run of 30 days is not a run
+        (RUNS, "hostile-run-30-days", "absurd_duration"),
+        (SCRAPER, "hostile-scrape-30-days", "absurd_duration"),
+        (EXECUTIONS, "hostile-exec-30-days", "absurd_duration"),
     ],
 )
 def test_hostile_row_is_quarantined_with_its_reason(
@@ -187,3 +202,73 @@ def test_a_quarantined_row_dated_in_the_future_is_alerted_on_as_of_s_date(
         if "source_rows_quarantined" in name
     }
     assert (HEALTH, today.isoformat()) in alerted
+
+
+@pytest.mark.parametrize("execution_id", ["edge-day-before-opening-night", "edge-finals-date"])
+def test_a_date_at_a_season_s_edge_is_accepted(hostile: HostileSeason, execution_id: str) -> None:
+    """The day before opening night (the schedule scrape) and a Finals date are in the season."""
+    assert hostile.reason(SCRAPER, execution_id) is None
+    rows = hostile.query(
+        "select count(*) from monitoring_staging.stg_orchestration__scraper_executions "
+        f"where execution_id = '{execution_id}'"
+    )
+    assert rows == [(1,)]
+
+
+def _contract_enumerations() -> dict[tuple[str, str], dict[str, list[object]]]:
+    """{(source, table): {column: accepted values}} as the source YAML declares them."""
+    import yaml
+
+    out: dict[tuple[str, str], dict[str, list[object]]] = {}
+    for path in STAGING.glob("*/_*__sources.yml"):
+        for source in yaml.safe_load(path.read_text())["sources"]:
+            for table in source["tables"]:
+                for column in table.get("columns", []):
+                    values = (column.get("meta") or {}).get("accepted_values")
+                    if values:
+                        key = (source["name"], table["name"])
+                        out.setdefault(key, {})[column["name"]] = values
+    return out
+
+
+def test_every_enumeration_is_read_from_the_source_yaml(hostile: HostileSeason) -> None:
+    """The staging SQL holds no hand-written value lists; what it compiles to is the YAML's."""
+    import re
+
+    enumerations = _contract_enumerations()
+    assert len(enumerations) >= 9
+    for path in STAGING.glob("*/base_*.sql"):
+        text = path.read_text()
+        assert "accepted={" not in text and not re.search(r"not in \(\s*['0-9]", text), path
+    compiled = {
+        r["unique_id"].split(".")[-1]: r.get("compiled_code") or ""
+        for r in hostile.season.run_results["results"]
+        if r["unique_id"].startswith("model.pipemon.base_")
+    }
+    for (source, table), columns in enumerations.items():
+        sql = next(
+            code
+            for code in compiled.values()
+            if re.search(rf"\b{re.escape(table)}\b", code) and "quarantine_reason" in code
+        )
+        for column, values in columns.items():
+            rendered = ", ".join(str(v) if isinstance(v, int) else f"'{v}'" for v in values)
+            assert f"{column} not in ({rendered})" in sql, (source, table, column)
+
+
+def test_an_unregistered_processor_is_surfaced_not_dropped(hostile: HostileSeason) -> None:
+    assert hostile.reason(EXECUTIONS, "hostile-exec-unregistered") is None
+    rows = hostile.query(
+        "select is_registered, final_status, attempts from monitoring.processor_daily_outcomes "
+        f"where processor_name = 'hostile_unregistered_processor' and data_date = '{DAY}'"
+    )
+    assert rows == [(False, "failed", 1)]
+    alerted = {
+        (name, day, target)
+        for name, day, target in hostile.season.failing_rows()
+        if name.startswith("alert_when_unregistered_processor_ran")
+        or name == "unregistered_processor_ran"
+    }
+    assert {(day, target) for _, day, target in alerted} == {
+        (DAY, "hostile_unregistered_processor")
+    }

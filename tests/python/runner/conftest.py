@@ -148,10 +148,12 @@ def clock() -> Clock:
 class Webhook:
     port: int
     posts: list[dict[str, Any]] = field(default_factory=list)
-    mode: str = "ok"  # ok | fail (HTTP 500) | slow (answers after `delay`)
+    mode: str = "ok"  # ok | fail (HTTP 500) | slow (answers after `delay`) | hold (see below)
+    # hold: the post is taken (recorded, `received` set), the answer waits `delay` seconds
     delay: float = 3.0
     hits: int = 0
     gets: list[str] = field(default_factory=list)
+    received: threading.Event = field(default_factory=threading.Event)
 
     def url(self, path: str = "hook") -> str:
         return f"json://127.0.0.1:{self.port}/{path}"
@@ -182,6 +184,9 @@ def webhook() -> Iterator[Webhook]:
             state.posts.append(
                 {"path": self.path, "json": json.loads(raw), "headers": dict(self.headers)}
             )
+            if state.mode == "hold":  # delivered; the sender is still waiting for the answer
+                state.received.set()
+                time.sleep(state.delay)
             self.send_response(200)
             self.end_headers()
 

@@ -191,3 +191,90 @@ def test_heartbeat_pinged_after_completed_run(env, smtp, webhook, clock):
     )
     alert(clock)
     assert webhook.gets == ["/hb/2"]
+
+
+def test_killed_between_delivery_and_recording_repeats_only_the_message_in_flight(
+    env, webhook, clock
+):
+    """A runner killed (SIGKILL) after the webhook took a message but before the run recorded
+    it: its claimed rows wait, the next run past `claim_stale_minutes` sends them, so the message
+    in flight arrives twice (at most once more), every other message exactly once, and a later
+    run sends nothing new."""
+    import datetime as dt
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env.write_config(
+        "channels:\n  hook: {url: '${T_HOOK_URL}'}\ndefault_channels: [hook]\n"
+        "delivery: {timeout_seconds: 60, claim_stale_minutes: 1}\n"
+    )
+    env.monkeypatch.setenv("T_HOOK_URL", webhook.url())
+    webhook.mode, webhook.delay = "hold", 30.0
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pipemon.cli", "alert"],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert webhook.received.wait(120), "the runner never delivered"
+        os.killpg(child.pid, signal.SIGKILL)  # between delivery and recording
+    finally:
+        child.wait(30)
+    assert child.returncode == -signal.SIGKILL
+    (in_flight,) = webhook.titles
+    statuses = env.query("select subject, status from monitoring.alert_log order by subject")
+    # the run claims every pending row before it sends: all three wait for a stale claim
+    assert (in_flight, "claimed") in statuses and len(statuses) == 3
+    assert {s for _, s in statuses} == {"claimed"}
+
+    webhook.mode = "ok"
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)  # the claim is stale
+    alert(lambda: later)
+    alert(lambda: later + dt.timedelta(minutes=1))
+    counts = {title: webhook.titles.count(title) for title in (ERR_02, ERR_03, WARN)}
+    assert counts[in_flight] == 2  # the message in flight, repeated once
+    assert sorted(counts.values()) == [1, 1, 2]
+    statuses = dict(env.query("select status, count(*) from monitoring.alert_log group by 1"))
+    assert statuses["sent"] == 3 and not {"claimed", "pending"} & set(statuses)  # repeats counted
+
+
+class _Killed(BaseException):
+    """Stands for the process dying at that point (no handler runs, nothing after it)."""
+
+
+def test_killed_between_writing_messages_and_transitions_loses_no_alert(env, webhook, clock):
+    """Whichever of the two writes of step 2 a run dies at, the next run delivers every alert
+    (a repeat is allowed, a loss is not)."""
+    from pipemon.warehouse.duckdb import DuckDBWarehouse
+
+    env.write_config("channels:\n  hook: {url: '${T_HOOK_URL}'}\ndefault_channels: [hook]\n")
+    env.monkeypatch.setenv("T_HOOK_URL", webhook.url())
+    insert = DuckDBWarehouse.insert_rows
+    writes: list[str] = []
+
+    def dies_at_the_second_write(self, table, rows):
+        if table in ("incident_events", "alert_log"):
+            writes.append(table)
+            if len(writes) == 2:
+                raise _Killed(table)
+        return insert(self, table, rows)
+
+    env.monkeypatch.setattr(DuckDBWarehouse, "insert_rows", dies_at_the_second_write)
+    try:
+        alert(clock)
+    except _Killed:
+        pass
+    else:
+        raise AssertionError("the run never reached its second write")
+    assert webhook.posts == []  # it died before sending anything
+    env.monkeypatch.setattr(DuckDBWarehouse, "insert_rows", insert)
+    clock.advance(1)
+    alert(clock)
+    clock.advance(1)
+    alert(clock)
+    counts = [webhook.titles.count(t) for t in (ERR_02, ERR_03, WARN)]
+    assert all(1 <= n <= 2 for n in counts), counts

@@ -1,0 +1,121 @@
+"""Promises the command line keeps against hostile values: every value that would reach dbt or
+SQL is refused before it gets there, with a message that says what was expected (exit 2, the
+command line's usage error; exit 3 when the runner is called as a library)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipemon import cli, runner
+from pipemon.warehouse import SettingsError, resolve
+
+INJECTION = "2026-01-27'; drop table nba_raw.nbac_schedule; --"
+
+
+def _usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run `pipemon argv...`, assert it exits 2, and return what it said on stderr."""
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exc:  # argparse refuses a bad argument with exit 2
+        code = int(exc.code or 0)
+    assert code == 2, argv
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("vars_", "expected"),
+    [
+        (f'{{as_of: "{INJECTION}"}}', "as_of must be a UTC time 'YYYY-MM-DD HH:MM:SS'"),
+        ('{as_of: "2026-02-30 10:00:00"}', "as_of must be a UTC time"),
+        ("{monitor_lookback_days: 0}", "monitor_lookback_days must be a whole number from 1 to"),
+        ("{monitor_lookback_days: 100000}", "monitor_lookback_days must be a whole number"),
+        ('{monitor_lookback_days: "3; drop schema x"}', "monitor_lookback_days must be a whole"),
+        ('{source_start_date: "2026-01-01 or 1=1"}', "source_start_date must be a date"),
+        ('{monitor_open_dates: ["2026-01-27", "x\') or 1=1"]}', "monitor_open_dates[1] must be"),
+        ('{orchestration_dataset: "nba; drop schema nba_raw"}', "must be a dataset name"),
+        ('{monitoring_dataset: "m`.x; --"}', "must be a dataset name"),
+        ("{phase1_completion_scraper: \"x' or '1'='1\"}", "must be plain text"),
+        ('{pipeline_timezone: "Mars/Olympus"}', "must be an IANA time zone"),
+        ('{prediction_coverage_min: "high"}', "must be a number"),
+        ('{seasons: {"2025-26": ["2026-07-31", "2025-08-01"]}}', "is after the last"),
+    ],
+)
+def test_a_hostile_var_is_refused_with_what_was_expected(
+    capsys: pytest.CaptureFixture[str], vars_: str, expected: str
+) -> None:
+    assert expected in _usage_error(capsys, "run", "--dry-run", "--vars", vars_)
+
+
+@pytest.mark.parametrize(
+    "selection", ["processor_failed; rm -rf /", "x' or 1=1", "tag:alerts --vars {a: 1}", '"x"']
+)
+def test_a_hostile_selection_never_reaches_dbt(
+    capsys: pytest.CaptureFixture[str], selection: str
+) -> None:
+    err = _usage_error(capsys, "run", "--dry-run", "--select", selection)
+    assert "a dbt selection is node names" in err
+
+
+def test_a_hostile_exclusion_never_reaches_dbt(capsys: pytest.CaptureFixture[str]) -> None:
+    assert "a dbt selection" in _usage_error(capsys, "run", "--exclude", "a;b")
+
+
+@pytest.mark.parametrize("command", ["show", "close"])
+def test_a_hostile_incident_id_is_refused(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    extra = ["--reason", "r"] if command == "close" else []
+    err = _usage_error(capsys, command, "i1' or '1'='1", *extra)
+    assert "an incident id is letters and digits" in err
+
+
+@pytest.mark.parametrize(
+    ("duration", "expected"),
+    [
+        ("99999999999w", "longer than 90 days"),
+        ("1h; drop table x", "write a number and a unit"),
+    ],
+)
+def test_an_absurd_ack_duration_is_refused(
+    capsys: pytest.CaptureFixture[str], duration: str, expected: str
+) -> None:
+    try:
+        code = cli.main(["ack", "i1234567", "--for", duration, "--reason", "r"])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    assert code == 2
+    assert expected in capsys.readouterr().out
+
+
+def test_a_hostile_sweep_clock_is_refused_before_dbt(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _usage_error(capsys, "sweep", "--as-of", INJECTION)
+    assert "--as-of must be a UTC time" in err and "build" not in err
+
+
+def test_config_check_names_a_hostile_var(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["config", "check", "--vars", f'{{as_of: "{INJECTION}"}}'])
+    assert code == 3
+    assert "as_of must be a UTC time" in capsys.readouterr().err
+
+
+def test_the_runner_as_a_library_refuses_a_hostile_var_with_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
+    alerts = tmp_path / "alerts.yml"
+    alerts.write_text(f"channels:\n  file:\n    url: file://{tmp_path / 'alerts.log'}\n")
+    options = runner.RunOptions(command="run", vars={"as_of": INJECTION}, config_path=alerts)
+    report = runner.Runner(options).execute()
+    assert report.exit_code == runner.EXIT_MONITOR
+    assert report.dbt_seconds == 0  # dbt never ran
+    details = [f.detail for f in report.findings if f.source == "monitor"]
+    assert any("as_of must be a UTC time" in d for d in details), details
+
+
+def test_a_hostile_monitoring_dataset_never_becomes_a_table_name() -> None:
+    with pytest.raises(SettingsError, match="must be a dataset name"):
+        resolve(None, {"monitoring_dataset": 'monitoring"; drop schema nba_raw; --'})
