@@ -48,21 +48,40 @@ def invoke(
     vars_: dict[str, Any] | None = None,
     extra: Sequence[str] = (),
     quiet: bool = True,
+    manifest: Any = None,
 ) -> DbtOutcome:
-    """Run one dbt command in this process and return its outcome."""
+    """Run one dbt command in this process and return its outcome.
+
+    `manifest` (from `parse`) skips parsing: the vars still apply to everything compiled when
+    the command runs (the SQL), not to what parsing rendered (configs, source schemas).
+    """
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     flags = ["--quiet"] if quiet else []
     cli_args = [*flags, *command, *_base_args(target, vars_), *extra]
-    result = dbtRunner().invoke(cli_args)
+    result = dbtRunner(manifest=manifest).invoke(cli_args)
     results: list[Any] = []
     res = result.result
     if res is not None and hasattr(res, "results"):
         results = list(res.results)
+    elif isinstance(res, list):  # `ls`: the selected nodes, as printed
+        results = list(res)
     return DbtOutcome(
         command=cli_args, success=bool(result.success), exception=result.exception, results=results
     )
+
+
+def parse(
+    *, target: str | None = None, vars_: dict[str, Any] | None = None, extra: Sequence[str] = ()
+) -> Any:
+    """Parse the project once and return dbt's manifest, for `invoke(..., manifest=...)`."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(["--quiet", "parse", *_base_args(target, vars_), *extra])
+    if not result.success:
+        raise RuntimeError(f"dbt parse failed: {result.exception}")
+    return result.result
 
 
 def target_path() -> Path:
