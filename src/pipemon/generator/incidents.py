@@ -385,9 +385,9 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         first_run=FirstRun(
             0,
             "12:00",
-            MORNING,
+            PHASE_STATE,
             ("missing_features_for_game",),
-            "phase 4's deadline: the same-day features",
+            "phase 4's deadline: the same-day features, needed before tip-off",
         ),
     ),
     _doc(
