@@ -37,7 +37,7 @@ from warehouse.replay import (
 )
 
 ALERTING = [kind for kind in DOCUMENTED if kind.kind not in NON_ALERTS]
-ZONE, SCHEDULES = load_schedules()
+SCHEDULES = load_schedules()[1]
 
 
 def _first_run(kind: IncidentKind) -> FirstRun:
