@@ -62,8 +62,13 @@ def invoke(
     vars_: dict[str, Any] | None = None,
     extra: Sequence[str] = (),
     quiet: bool = True,
+    manifest: Any = None,
 ) -> DbtOutcome:
-    """Run one dbt command in this process and return its outcome."""
+    """Run one dbt command in this process and return its outcome.
+
+    `manifest` (from `parse`) skips parsing: the vars still apply to everything compiled when
+    the command runs (the SQL), not to what parsing rendered (configs, source schemas).
+    """
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
@@ -73,7 +78,7 @@ def invoke(
     saved = os.environ.get(RUN_VARS_ENV)
     os.environ[RUN_VARS_ENV] = json.dumps(per_run, default=str)
     try:
-        result = dbtRunner().invoke(cli_args)
+        result = dbtRunner(manifest=manifest).invoke(cli_args)
     finally:
         if saved is None:
             os.environ.pop(RUN_VARS_ENV, None)
@@ -83,9 +88,24 @@ def invoke(
     res = result.result
     if res is not None and hasattr(res, "results"):
         results = list(res.results)
+    elif isinstance(res, list):  # `ls`: the selected nodes, as printed
+        results = list(res)
     return DbtOutcome(
         command=cli_args, success=bool(result.success), exception=result.exception, results=results
     )
+
+
+def parse(
+    *, target: str | None = None, vars_: dict[str, Any] | None = None, extra: Sequence[str] = ()
+) -> Any:
+    """Parse the project once and return dbt's manifest, for `invoke(..., manifest=...)`."""
+    from dbt.cli.main import dbtRunner
+
+    stable, _ = split_vars(vars_)  # the per-run vars are read while executing, never parsing
+    result = dbtRunner().invoke(["--quiet", "parse", *_base_args(target, stable), *extra])
+    if not result.success:
+        raise RuntimeError(f"dbt parse failed: {result.exception}")
+    return result.result
 
 
 def target_path() -> Path:

@@ -5,7 +5,35 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """When a documented incident starts to matter, and the scheduled run that must raise it.
+
+    The data the incident kept from arriving was due `days` after the incident's first date at
+    `due_et` (America/New_York); `why` says what was due then. The first firing at or after that
+    moment of a schedule in deploy/schedules.yml whose selection runs one of `checks` (the
+    `alert_when` tests that name the cause) is the run that catches it: `schedule` names it.
+    """
+
+    days: int
+    due_et: str  # HH:MM
+    schedule: str
+    checks: tuple[str, ...]
+    why: str
+    # the targets of the first date that were due then (the rest later); empty: all of them
+    targets: tuple[str, ...] = ()
+
+    def due(self, first: date) -> datetime:
+        """The naive ET wall-clock moment the incident starting on `first` matters."""
+        hour, minute = (int(part) for part in self.due_et.split(":"))
+        return datetime.combine(first + timedelta(days=self.days), time(hour, minute))
+
+
+MORNING = "pipemon-morning-full"
+PHASE_STATE = "pipemon-phase-state"
 
 
 @dataclass(frozen=True)
@@ -24,6 +52,7 @@ class IncidentKind:
     last: date | None = None
     exclusive: bool = True
     placement_note: str | None = None
+    first_run: FirstRun | None = None  # documented incidents that alert: when they are caught
 
     @property
     def documented(self) -> bool:
@@ -127,10 +156,11 @@ def _doc(
     *,
     exclusive: bool = True,
     note: str | None = None,
+    first_run: FirstRun | None = None,
 ) -> IncidentKind:
     return IncidentKind(
         kind, target, summary, needs_final_games=False, postmortem=postmortem, first=first,
-        last=last or first, exclusive=exclusive, placement_note=note,
+        last=last or first, exclusive=exclusive, placement_note=note, first_run=first_run,
     )  # fmt: skip
 
 
@@ -143,6 +173,14 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "docs/08-projects/current/pipeline-reliability-improvements/2026-01-11-PROP-DATA-GAP-INCIDENT.md",
         date(2025, 10, 22),
         date(2025, 12, 19),
+        first_run=FirstRun(
+            0,
+            "19:00",
+            MORNING,
+            ("phase_output_short_of_schedule", "processor_succeeded_with_zero_records"),
+            "props are due for a game when its collection window closes at tip-off (the first "
+            "tips of the evening)",
+        ),
     ),
     _doc(
         "bdl_zero_records",
@@ -154,6 +192,14 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         exclusive=False,
         note="the scraper log keeps 90 days: the scraper side is visible on 2026-01-13 only; the "
         "processor side in run history on every date",
+        first_run=FirstRun(
+            1,
+            "06:00",
+            MORNING,
+            ("processor_succeeded_with_zero_records",),
+            "phase 2's deadline: the box scores of the night's games, loaded after the 04:00 ET "
+            "gamebook window",
+        ),
     ),
     _doc(
         "schedule_stale_phase2_skipped",
@@ -162,6 +208,13 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "docs/09-handoff/archive/2025-12/2025-12-20-SESSION152-PIPELINE-DIAGNOSIS.md",
         date(2025, 12, 13),
         date(2025, 12, 19),
+        first_run=FirstRun(
+            1,
+            "06:00",
+            MORNING,
+            ("registry_processor_never_ran",),
+            "phase 2's deadline: the day's schedule load",
+        ),
     ),
     _doc(
         "schedule_type_error",
@@ -169,6 +222,13 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "the schedule processor crashed with a TypeError on every run (the email flood)",
         "docs/00-orchestration/postmortems/2025-12-24-email-flood.md",
         date(2025, 12, 23),
+        first_run=FirstRun(
+            0,
+            "16:20",
+            MORNING,
+            ("processor_failed_after_retries", "processor_repeated_failures_by_error_type"),
+            "the day's last schedule load failed (runs from 06:10 to about 16:15 ET)",
+        ),
     ),
     _doc(
         "team_boxscore_empty",
@@ -178,6 +238,13 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         date(2025, 12, 27),
         date(2026, 1, 21),
         exclusive=False,
+        first_run=FirstRun(
+            1,
+            "06:00",
+            MORNING,
+            ("processor_succeeded_with_zero_records",),
+            "phase 2's deadline: the team box scores of the night's games",
+        ),
     ),
     _doc(
         "gamebook_partial",
@@ -185,6 +252,13 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "the gamebook resolver collected 1 game of the day and logged success",
         "docs/02-operations/postmortems/2025/GAMEBOOK-INCIDENT-POSTMORTEM.md",
         date(2025, 12, 27),
+        first_run=FirstRun(
+            1,
+            "08:00",
+            MORNING,
+            ("missing_box_scores_for_final_games", "phase_output_short_of_schedule"),
+            "phase 3's deadline: player box scores of the night's final games",
+        ),
     ),
     _doc(
         "phase3_partial_phase4_404",
@@ -192,6 +266,22 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "phase 3 triggered 1 of its processors and phase 4 answered 404: no features",
         "docs/02-operations/postmortems/2025/2025-12-29-DAILY-ORCHESTRATION-POSTMORTEM.md",
         date(2025, 12, 29),
+        first_run=FirstRun(
+            0,
+            "12:00",
+            PHASE_STATE,
+            ("processor_failed_after_retries", "phase_output_short_of_schedule"),
+            "phase 4's deadline: the same-day features (the untriggered phase-3 context is due "
+            "by phase 3's deadline, the next morning)",
+            targets=(
+                "team_defense_zone_analysis",
+                "player_shot_zone_analysis",
+                "player_composite_factors",
+                "player_daily_cache",
+                "ml_feature_store",
+                "nba_predictions.ml_feature_store_v2",
+            ),
+        ),
     ),
     _doc(
         "gamebook_scraper_blocked",
@@ -201,6 +291,13 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         date(2025, 12, 30),
         note="the scraper log rows of that date have expired by the season's end: the gap shows "
         "in run history and the box scores",
+        first_run=FirstRun(
+            1,
+            "06:00",
+            MORNING,
+            ("registry_processor_never_ran",),
+            "phase 2's deadline: the gamebooks of the night's games",
+        ),
     ),
     _doc(
         "pgs_retry_storm",
@@ -209,6 +306,14 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "docs/incidents/2026-01-16-PLAYERGAMESUMMARY-RETRY-STORM.md",
         date(2026, 1, 16),
         note="scaled down from 7,139 runs to 160",
+        first_run=FirstRun(
+            0,
+            "08:00",
+            MORNING,
+            ("processor_retry_storm", "redelivery_storm"),
+            "a storm from 04:00 ET on games not yet played: by 08:00 its first crashed runs "
+            "had been stuck running for stuck_running_hours (4)",
+        ),
     ),
     _doc(
         "p3_p4_crash_no_rows",
@@ -216,6 +321,21 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "phase 3 and 4 services crashed at start-up and wrote no row at all",
         "docs/08-projects/current/week-1-improvements/incidents/jan-20-21-healthchecker/INCIDENT-TIMELINE.md",
         date(2026, 1, 20),
+        first_run=FirstRun(
+            0,
+            "12:00",
+            PHASE_STATE,
+            ("registry_processor_never_ran",),
+            "phase 4's deadline: the same-day precompute (phase 3, the same-day contexts "
+            "included, is due by its deadline the next morning)",
+            targets=(
+                "team_defense_zone_analysis",
+                "player_shot_zone_analysis",
+                "player_composite_factors",
+                "player_daily_cache",
+                "ml_feature_store",
+            ),
+        ),
     ),
     _doc(
         "bigquery_load_quota",
@@ -223,6 +343,13 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "BigQuery load quota exceeded: every phase-2 game load failed (0% complete)",
         "docs/incidents/2026-01-26-bigquery-quota-exceeded.md",
         date(2026, 1, 26),
+        first_run=FirstRun(
+            1,
+            "06:00",
+            MORNING,
+            ("processor_failed_after_retries", "processor_repeated_failures_by_error_type"),
+            "phase 2's deadline: the night's loads, the last failed at about 04:45 ET",
+        ),
     ),
     _doc(
         "props_window_false_alarm",
@@ -241,6 +368,13 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         date(2026, 1, 27),
         date(2026, 1, 29),
         note="the data tables were backfilled after the fix; the scraper log keeps the gap",
+        first_run=FirstRun(
+            1,
+            "04:00",
+            MORNING,
+            ("scheduled_scraper_absent_from_log",),
+            "the day's last scraper window (post_game_window_3 at 04:00 ET)",
+        ),
     ),
     _doc(
         "game_id_reuse",
@@ -248,6 +382,13 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "a postponed game's reused id hid one game's players from features and predictions",
         "docs/09-handoff/2026-01-29-SESSION-20-HANDOFF.md",
         date(2026, 1, 29),
+        first_run=FirstRun(
+            0,
+            "12:00",
+            PHASE_STATE,
+            ("missing_features_for_game",),
+            "phase 4's deadline: the same-day features, needed before tip-off",
+        ),
     ),
     _doc(
         "mlb_redelivery_storm",
@@ -256,6 +397,14 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
         "docs/09-handoff/2026-06-16-system-deep-dive.md",
         date(2026, 3, 16),
         note="really 2026-06-16, after the NBA regular season: placed on 2026-03-16, inside it",
+        first_run=FirstRun(
+            0,
+            "09:20",
+            MORNING,
+            ("foreign_sport_redelivery_storm",),
+            "a loop from 06:00 ET: by about 09:20 foreign_sport_storm_min_runs (50) deliveries "
+            "had failed",
+        ),
     ),
 )
 # the documented incident that must raise nothing
