@@ -78,6 +78,10 @@ def test_the_latest_season_is_the_same_with_or_without_history(
             count = con.execute(f"select count(*) from two.{name}").fetchone()
             assert count == (with_history.row_counts[name],)
         assert extra_rows > 100_000  # a whole earlier season, not a handful of rows
+        assert 0 < with_history.ddl_seconds < with_history.seconds
+        assert with_history.rows_per_second > sum(with_history.row_counts.values()) / (
+            with_history.seconds
+        )
     finally:
         con.close()
     truth_alone = alone.truth_path.read_text()

@@ -125,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
     total = sum(result.row_counts.values())
     print(f"generated {args.start} .. {end} (seed {args.seed}, scale {args.scale}, "
           f"seasons {args.seasons}, logs {result.logs}): "
-          f"{total:,} rows in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)")  # fmt: skip
+          f"{total:,} rows in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s "
+          f"after {result.ddl_seconds:.1f} s creating the tables)")  # fmt: skip
     for table, count in sorted(result.row_counts.items()):
         print(f"  {table:<52} {count:>9,}")
     print(f"incidents injected: {result.incidents} records (truth: {result.truth_path})")
