@@ -9,6 +9,9 @@ under `date()`, `cast()`, `timestamp_trunc()`) against a constant: literals and 
 literals or of the query's start time (`current_timestamp()`), never a column or a subquery.
 A bound in an outer query that BigQuery may push down into the view is not counted: pruning is
 only certain at the scan.
+
+A measurement for the tests and `make bench`, not used by the runner: it needs sqlglot, which
+only the `dev` extra installs.
 """
 
 from __future__ import annotations
