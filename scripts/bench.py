@@ -243,7 +243,7 @@ def scans_table(as_of: str) -> tuple[list[str], int, int]:
         example = prunable[0][6] if prunable else group[0][6]
         lines.append(
             f"| {source} | {len(group)} | {len(prunable)} | {widest or ''} | "
-            f"``{_short(example)}`` |"
+            f"`` {_short(example)} `` |"
         )
     lines += [
         "",
@@ -255,7 +255,7 @@ def scans_table(as_of: str) -> tuple[list[str], int, int]:
     for query, source, kind, n, bounded, days, detail in rows:
         lines.append(
             f"| {query} | {kind} | {source} | {n} | {bounded} | {days or ''} | "
-            f"``{_short(detail)}`` |"
+            f"`` {_short(detail)} `` |"
         )
     lines += ["", "</details>"]
     unbounded = sum(1 for r in rows if r[4] < r[3])
@@ -300,10 +300,10 @@ def report(results: list[SizeResult], scans: tuple[list[str], int, int], command
         )
     by = {(r.seasons, r.scale): r for r in results}
     growth = [
-        f"| daily build, 5 seasons / 1 season, scale {k} | "
-        f"{by[(5, k)].daily.seconds / by[(1, k)].daily.seconds:.2f} |"  # type: ignore[union-attr]
-        for k in (1, 10)
-        if (5, k) in by and (1, k) in by
+        f"| daily build, {r.seasons} seasons / 1 season, scale {r.scale} | "
+        f"{r.daily.seconds / by[(1, r.scale)].daily.seconds:.2f} |"  # type: ignore[union-attr]
+        for r in results
+        if r.seasons > 1 and (1, r.scale) in by
     ]
     first = results[0]
     x = first.extra
