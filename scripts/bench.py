@@ -228,6 +228,7 @@ def scans_table(as_of: str) -> tuple[list[str], int, int]:
     compiled = {
         u: n["compiled_code"] for u, n in manifest["nodes"].items() if n.get("compiled_code")
     }
+    shutil.rmtree(base, ignore_errors=True)
     rows = pruning.summarize(pruning.scans(manifest, compiled, as_of))
     per_source: dict[str, list[tuple[str, str, str, int, int, int | None, str]]] = {}
     for row in rows:
@@ -376,7 +377,6 @@ def main() -> None:
     print(text)
     args.out.write_text(text)
     print(f"written to {args.out}; warehouses in {tmp}", file=sys.stderr)
-    shutil.rmtree(tmp / "unused", ignore_errors=True)
 
 
 if __name__ == "__main__":
