@@ -37,8 +37,10 @@ pytest: setup
 
 test: lint sqllint pytest
 
+# Side-by-side costs at {1, 5} seasons x scale {1, 10}, written to docs/benchmarks.md;
+# `make bench BENCH_ARGS=--quick` for 1 season x scale 1, or BENCH_ARGS="--sizes 1x1,2x1".
 bench: setup
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 docs: setup
 	PIPEMON_DUCKDB_PATH=$(CURDIR)/warehouse/pipemon.duckdb $(BIN)/dbt docs generate --static

@@ -135,3 +135,12 @@ def test_scale_multiplies_player_volume(tmp_path: Path) -> None:
     )
     key = "nba_predictions.ml_feature_store_v2"  # one row per rostered player
     assert 1.8 <= two.row_counts[key] / one.row_counts[key] <= 2.2
+    for players in ("nba_analytics.player_game_summary", "nba_raw.bettingpros_player_points_props"):
+        assert 1.8 <= two.row_counts[players] / one.row_counts[players] <= 2.2, players
+    # the run logs stay one row per run: scale is player volume, not log volume
+    for log in (
+        "nba_reference.processor_run_history",
+        "nba_orchestration.scraper_execution_log",
+        "nba_orchestration.service_health_checks",
+    ):
+        assert 0.9 <= two.row_counts[log] / one.row_counts[log] <= 1.1, log

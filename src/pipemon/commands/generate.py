@@ -53,7 +53,22 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
     parser.add_argument(
-        "--scale", type=_positive, default=1, help="multiply players per game (volume)"
+        "--scale",
+        type=_positive,
+        default=1,
+        help=(
+            "multiply the players per team (rosters, box scores, props, features, predictions "
+            "and their lines); the run logs stay one row per run"
+        ),
+    )
+    parser.add_argument(
+        "--seasons",
+        type=_positive,
+        default=1,
+        help=(
+            "seasons of history: the latest plus N-1 earlier ones (2024-25, 2023-24, ...), "
+            "clean (no incidents) and each through the day before the next opening night"
+        ),
     )
     parser.add_argument(
         "--incidents", default="all", help="all, none, or a comma-separated list of kinds"
@@ -105,11 +120,13 @@ def run(args: argparse.Namespace) -> int:
     result = generate(
         warehouse, args.start, end, seed=args.seed, scale=args.scale,
         incidents=args.incidents, truth_path=args.truth, progress=progress, logs=args.logs,
+        seasons=args.seasons,
     )  # fmt: skip
     total = sum(result.row_counts.values())
     print(f"generated {args.start} .. {end} (seed {args.seed}, scale {args.scale}, "
-          f"logs {result.logs}): "
-          f"{total:,} rows in {result.seconds:.1f} s")  # fmt: skip
+          f"seasons {args.seasons}, logs {result.logs}): "
+          f"{total:,} rows in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s "
+          f"after {result.ddl_seconds:.1f} s creating the tables)")  # fmt: skip
     for table, count in sorted(result.row_counts.items()):
         print(f"  {table:<52} {count:>9,}")
     print(f"incidents injected: {result.incidents} records (truth: {result.truth_path})")

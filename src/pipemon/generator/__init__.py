@@ -6,8 +6,9 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -17,7 +18,7 @@ from pipemon.generator.build import SeasonBuilder
 from pipemon.generator.contract import ContractTable, load_contract
 from pipemon.generator.core import LOG_MODES, parse_logs
 from pipemon.generator.incidents import parse_kinds
-from pipemon.generator.season import SEASON_END, SEASON_START
+from pipemon.generator.season import SEASON_END, SEASON_START, SEASON_YEAR, season_calendar
 
 __all__ = [
     "GenerationResult",
@@ -25,6 +26,7 @@ __all__ = [
     "generate",
     "SEASON_START",
     "SEASON_END",
+    "history_seasons",
     "parse_kinds",
     "parse_logs",
 ]
@@ -40,6 +42,54 @@ class GenerationResult:
     seconds: float
     as_of: str
     logs: str = "planned"
+    seasons: int = 1
+
+    ddl_seconds: float = 0.0  # creating the contract tables through dbt (a fixed cost)
+
+    @property
+    def rows_per_second(self) -> float:
+        """Rows generated and loaded per second (the call without its fixed DDL cost)."""
+        work = self.seconds - self.ddl_seconds
+        return sum(self.row_counts.values()) / work if work > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class HistorySeason:
+    """An earlier season of a generated history: opening night to the day before the next
+    season's, games until its last regular-season day, the off-season after it game-free."""
+
+    season_year: int
+    start: date
+    last_game_day: date
+    end: date
+
+
+def history_seasons(seasons: int) -> list[HistorySeason]:
+    """The `seasons - 1` seasons before 2025-26, newest first."""
+    history = []
+    next_opening = SEASON_START
+    for back in range(1, seasons):
+        year = SEASON_YEAR - back
+        opening, last, _ = season_calendar(year)
+        history.append(HistorySeason(year, opening, last, next_opening - timedelta(days=1)))
+        next_opening = opening
+    return history
+
+
+def _unexpired(
+    rows: list[dict[str, Any]], table: ContractTable | None, as_of: datetime
+) -> list[dict[str, Any]]:
+    """The rows whose partition has not expired at `as_of` (a history's older seasons reach
+    past the predictions' 365 days; the scraper log's 90 days the builder applies itself)."""
+    if table is None or table.expiration_days is None or table.partition_field is None:
+        return rows
+    oldest = as_of.date() - timedelta(days=table.expiration_days - 1)
+    field = table.partition_field
+
+    def day(value: date) -> date:
+        return value.date() if isinstance(value, datetime) else value
+
+    return [r for r in rows if r[field] is None or day(r[field]) >= oldest]
 
 
 def ensure_contract_tables(warehouse: Path, *, include_planned: bool = True) -> None:
@@ -78,16 +128,22 @@ def generate(
     progress: Callable[[str], None] | None = None,
     create_tables: bool = True,
     logs: str = "planned",
+    seasons: int = 1,
 ) -> GenerationResult:
     """Writes `start..end` into the contract tables of the DuckDB file, replacing their rows.
 
     `logs="planned"` writes the pipeline's tables plus the plan's new log tables; `"existing"`
     writes only what the pipeline writes today and drops the plan's tables if a run left them.
+    `seasons` > 1 adds that many minus one earlier seasons as clean history (no incidents,
+    each with its own calendar and seed stream), seen from the same `as_of`; the rows of
+    `start..end` are the same with or without them.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     if scale < 1:
         raise ValueError(f"scale must be a positive integer, got {scale}")
+    if seasons < 1:
+        raise ValueError(f"seasons must be a positive integer, got {seasons}")
     kinds = parse_kinds(incidents)
     parse_logs(logs)
     planned = logs == "planned"
@@ -95,6 +151,7 @@ def generate(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     if create_tables:
         ensure_contract_tables(warehouse, include_planned=planned)
+    ddl_seconds = time.perf_counter() - began
     proj = project.project_dir()
     contract = load_contract(proj)
     bootstrap_days = int(str(project.resolved_vars().get("bootstrap_days", 14)))
@@ -103,6 +160,14 @@ def generate(
         logs=logs, bootstrap_days=bootstrap_days,
     )  # fmt: skip
     rows = builder.build()
+    for number, season in enumerate(history_seasons(seasons), start=1):
+        earlier = SeasonBuilder(
+            season.start, season.end, seed * 1000 + number, scale, [], proj / "seeds", progress,
+            logs=logs, bootstrap_days=bootstrap_days, season_start=season.start,
+            last_game_day=season.last_game_day, as_of=builder.as_of,
+        )  # fmt: skip
+        for table_name, table_rows in earlier.build().items():
+            rows[table_name].extend(_unexpired(table_rows, contract.get(table_name), builder.as_of))
     counts: dict[str, int] = {}
     written: dict[str, ContractTable] = {
         n: t for n, t in contract.items() if planned or not t.planned
@@ -129,6 +194,11 @@ def generate(
     finally:
         con.close()
     truth = builder.truth()
+    truth["history"] = [
+        {"season_start": h.start.isoformat(), "last_game_day": h.last_game_day.isoformat(),
+         "end": h.end.isoformat()}
+        for h in history_seasons(seasons)
+    ]  # fmt: skip
     out = truth_path or project.truth_path(warehouse)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(truth, indent=2) + "\n")
@@ -141,4 +211,6 @@ def generate(
         seconds=time.perf_counter() - began,
         as_of=str(truth["as_of"]),
         logs=logs,
+        seasons=seasons,
+        ddl_seconds=ddl_seconds,
     )

@@ -106,11 +106,21 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
         *,
         logs: str = "planned",
         bootstrap_days: int = 14,
+        season_start: date | None = None,
+        last_game_day: date | None = None,
+        as_of: datetime | None = None,
     ) -> None:
+        """An earlier season of a history passes its own `season_start` and `last_game_day`
+        (no games in the off-season after it) and the latest season's `as_of` (the moment the
+        whole warehouse is seen from: expired scraper-log partitions are gone)."""
         regs = registry.load(seeds_dir)
-        season_start = SEASON_START if start >= SEASON_START else start
-        as_of = et_to_utc(end, AS_OF_ET)
-        games = season_games(start, end, random.Random(f"{seed}-schedule"), season_start)
+        if season_start is None:
+            season_start = SEASON_START if start >= SEASON_START else start
+        if as_of is None:
+            as_of = et_to_utc(end, AS_OF_ET)
+        games = season_games(
+            start, end, random.Random(f"{seed}-schedule"), season_start, last_game_day
+        )
         per_day: dict[date, int] = defaultdict(int)
         for game in games:
             per_day[game.game_date] += 1

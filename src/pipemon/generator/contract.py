@@ -30,6 +30,8 @@ class ContractTable:
     columns: tuple[tuple[str, str], ...]  # (name, contract type)
     required: tuple[str, ...]
     planned: bool = False  # a table the plan adds and the pipeline has not built yet
+    partition_field: str | None = None
+    expiration_days: int | None = None  # partitions older than this many days are deleted
 
     @property
     def qualified(self) -> str:
@@ -70,5 +72,7 @@ def load_contract(project: Path) -> dict[str, ContractTable]:
                     columns,
                     required,
                     planned=bool(meta.get("planned")),
+                    partition_field=(meta.get("partition_by") or {}).get("field"),
+                    expiration_days=meta.get("partition_expiration_days"),
                 )
     return tables

@@ -14,6 +14,16 @@ SEASON_START = date(2025, 10, 21)
 SEASON_END = date(2026, 4, 12)
 SEASON_YEAR = 2025
 
+# Opening night, last regular-season day and the Friday the All-Star break starts, per season
+# (the year it opens in); a season not listed follows `season_calendar`'s rule.
+SEASONS: dict[int, tuple[date, date, date]] = {
+    2025: (SEASON_START, SEASON_END, date(2026, 2, 13)),
+    2024: (date(2024, 10, 22), date(2025, 4, 13), date(2025, 2, 14)),
+    2023: (date(2023, 10, 24), date(2024, 4, 14), date(2024, 2, 16)),
+    2022: (date(2022, 10, 18), date(2023, 4, 9), date(2023, 2, 17)),
+    2021: (date(2021, 10, 19), date(2022, 4, 10), date(2022, 2, 18)),
+}
+
 # tricode -> home tip-off slot in ET (West-coast teams tip at 22:00 ET and finish after midnight ET)
 TEAMS: dict[str, str] = {
     "ATL": "19:30", "BOS": "19:30", "BKN": "19:30", "CHA": "19:00", "CHI": "20:00",
@@ -71,10 +81,26 @@ def thanksgiving(year: int) -> date:
     return first_thursday + timedelta(weeks=3)
 
 
+def _weekday_on_or_before(day: date, weekday: int) -> date:
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
+def season_calendar(season_year: int) -> tuple[date, date, date]:
+    """(opening night, last regular-season day, All-Star Friday) of the season opening in
+    `season_year`: the real dates where listed, else a Tuesday in the third week of October,
+    the Sunday of the second week of April and the Friday of the third week of February."""
+    if season_year in SEASONS:
+        return SEASONS[season_year]
+    opening = _weekday_on_or_before(date(season_year, 10, 24), 1)
+    last = _weekday_on_or_before(date(season_year + 1, 4, 14), 6)
+    all_star = _weekday_on_or_before(date(season_year + 1, 2, 19), 4)
+    return opening, last, all_star
+
+
 def no_game_days(season_year: int) -> set[date]:
     """Days the league plays nothing: Thanksgiving, Christmas Eve and the All-Star break."""
     days = {thanksgiving(season_year), date(season_year, 12, 24)}
-    all_star_friday = date(season_year + 1, 2, 13)
+    all_star_friday = season_calendar(season_year)[2]
     days |= {all_star_friday + timedelta(days=i) for i in range(6)}
     return days
 
@@ -106,13 +132,18 @@ def player_pool(rng: random.Random, scale: int) -> dict[str, list[str]]:
 
 
 def season_games(
-    start: date, end: date, rng: random.Random, season_start: date = SEASON_START
+    start: date,
+    end: date,
+    rng: random.Random,
+    season_start: date = SEASON_START,
+    last_game_day: date | None = None,
 ) -> list[Game]:
-    """Games from `start` to `end` (inclusive), numbered from the season's opening night."""
+    """Games from `start` to `end` (inclusive), numbered from the season's opening night;
+    none after `last_game_day` when given (the off-season)."""
     games: list[Game] = []
     number = 0
     day = season_start
-    while day <= end:
+    while day <= (end if last_game_day is None else min(end, last_game_day)):
         count = games_on(day, rng, season_start)
         teams = rng.sample(sorted(TEAMS), count * 2)
         for i in range(count):
