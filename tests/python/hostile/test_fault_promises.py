@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,23 +37,12 @@ def test_a_read_only_or_full_warehouse_directory_exits_3_with_a_message(
     assert words in (tmp_path / "alerts.log").read_text()
 
 
-def _config(tmp_path: Path) -> Path:
-    alerts = tmp_path / "alerts.yml"
-    alerts.write_text(f"channels:\n  file:\n    url: file://{tmp_path / 'alerts.log'}\n")
-    return alerts
-
-
-def test_a_locked_warehouse_exits_3_and_says_it_cannot_open_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import subprocess
-    import sys
-
+@contextlib.contextmanager
+def _locked(warehouse: Path) -> Iterator[None]:
+    """A DuckDB file held open for writing by another process for the duration."""
     import duckdb
 
-    warehouse = tmp_path / "warehouse.duckdb"
     duckdb.connect(str(warehouse)).close()
-    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -63,11 +56,26 @@ def test_a_locked_warehouse_exits_3_and_says_it_cannot_open_it(
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        options = runner.RunOptions(command="alert", config_path=_config(tmp_path))
-        report = runner.Runner(options).execute()
+        yield
     finally:
         holder.kill()
         holder.wait()
+
+
+def _config(tmp_path: Path) -> Path:
+    alerts = tmp_path / "alerts.yml"
+    alerts.write_text(f"channels:\n  file:\n    url: file://{tmp_path / 'alerts.log'}\n")
+    return alerts
+
+
+def test_a_locked_warehouse_exits_3_and_says_it_cannot_open_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
+    with _locked(warehouse):
+        options = runner.RunOptions(command="alert", config_path=_config(tmp_path))
+        report = runner.Runner(options).execute()
     assert report.exit_code == runner.EXIT_MONITOR
     assert any(f.source == "monitor" and "lock" in f.detail.lower() for f in report.findings), [
         f.detail for f in report.findings
@@ -91,34 +99,13 @@ def test_every_reader_of_a_locked_warehouse_exits_3_and_names_the_lock(
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
 ) -> None:
-    import subprocess
-    import sys
-
-    import duckdb
-
     from pipemon import cli
 
     warehouse = tmp_path / "warehouse.duckdb"
-    duckdb.connect(str(warehouse)).close()
     monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-            " time.sleep(60)",
-            str(warehouse),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    with _locked(warehouse):
         out_file = ["--out", str(tmp_path / "report.html")] if argv == ["report"] else []
         code = cli.main([*argv, *out_file])
-    finally:
-        holder.kill()
-        holder.wait()
     err = capsys.readouterr().err
     assert code == 3
     assert "lock" in err.lower() and str(warehouse) in err
