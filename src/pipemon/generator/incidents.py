@@ -34,6 +34,14 @@ class FirstRun:
 
 MORNING = "pipemon-morning-full"
 PHASE_STATE = "pipemon-phase-state"
+# The phase-4 processors of the registry, the targets the 12:00 ET deadline makes due.
+PHASE4_PROCESSORS = (
+    "team_defense_zone_analysis",
+    "player_shot_zone_analysis",
+    "player_composite_factors",
+    "player_daily_cache",
+    "ml_feature_store",
+)
 
 
 @dataclass(frozen=True)
@@ -273,14 +281,7 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
             ("processor_failed_after_retries", "phase_output_short_of_schedule"),
             "phase 4's deadline: the same-day features (the untriggered phase-3 context is due "
             "by phase 3's deadline, the next morning)",
-            targets=(
-                "team_defense_zone_analysis",
-                "player_shot_zone_analysis",
-                "player_composite_factors",
-                "player_daily_cache",
-                "ml_feature_store",
-                "nba_predictions.ml_feature_store_v2",
-            ),
+            targets=(*PHASE4_PROCESSORS, "nba_predictions.ml_feature_store_v2"),
         ),
     ),
     _doc(
@@ -328,13 +329,7 @@ DOCUMENTED: tuple[IncidentKind, ...] = (
             ("registry_processor_never_ran",),
             "phase 4's deadline: the same-day precompute (phase 3, the same-day contexts "
             "included, is due by its deadline the next morning)",
-            targets=(
-                "team_defense_zone_analysis",
-                "player_shot_zone_analysis",
-                "player_composite_factors",
-                "player_daily_cache",
-                "ml_feature_store",
-            ),
+            targets=PHASE4_PROCESSORS,
         ),
     ),
     _doc(
