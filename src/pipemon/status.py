@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from pipemon import project
 from pipemon.alerts.catalogue import AlertCheck
 from pipemon.alerts.catalogue import load as load_catalogue
+from pipemon.alerts.grouping import CAUSE_RANK
 from pipemon.safe_text import safe_line
 
 ET = ZoneInfo("America/New_York")
@@ -710,7 +711,11 @@ def open_context(target: str | None, as_of: datetime | None) -> Context:
 def collect(ctx: Context, day: date | None = None) -> StatusReport:
     """Read the marts and judge the date (default: yesterday in ET relative to `ctx.as_of`)."""
     judged, next_day = default_dates(ctx.as_of, day)
-    checks = [c for c in load_catalogue() if c.is_daily]
+    # errors first, then the pipeline's causes before their consequences (the runner's order)
+    checks = sorted(
+        (c for c in load_catalogue() if c.is_daily),
+        key=lambda c: (c.severity != "error", CAUSE_RANK.get(c.name, len(CAUSE_RANK))),
+    )
     rows = fetch(ctx.warehouse, judged, next_day, checks)
     return judge(
         rows,
