@@ -7,7 +7,6 @@ from __future__ import annotations
 import email.header
 import json
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -15,19 +14,13 @@ import pytest
 
 from pipemon import runner
 from pipemon.runner import RunOptions
+from warehouse.replay import copy_warehouse
 
 CASCADE = "[pipemon ERROR] processor failed after retries: "
 
 
 def use_copy(season, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: Path) -> Path:
-    from pipemon.warehouse.duckdb import release_dbt_connections
-
-    release_dbt_connections()  # dbt's in-process connection may hold unwritten pages (WAL)
-    warehouse = tmp_path / season.warehouse.name  # same stem: the stored-failure catalog
-    shutil.copy(season.warehouse, warehouse)
-    wal = season.warehouse.with_name(season.warehouse.name + ".wal")
-    if wal.exists():
-        shutil.copy(wal, warehouse.with_name(warehouse.name + ".wal"))
+    warehouse = copy_warehouse(season.warehouse, tmp_path)  # same stem: the stored-failure catalog
     monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
     monkeypatch.setenv("DBT_TARGET_PATH", str(target))
     monkeypatch.setenv("PIPEMON_ALERTS_CONFIG", str(tmp_path / "alerts.yml"))
