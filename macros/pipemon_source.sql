@@ -40,9 +40,11 @@
 {% endmacro %}
 
 
-{#- The first date staging reads from a date-partitioned source: var `source_start_date` when set,
-    otherwise `source_history_days` before as_of's ET date. Every read of a table with
-    `require_partition_filter` carries it, so BigQuery accepts the query and prunes partitions. -#}
+{#- The first date staging reads from a date-partitioned source. A history build (see
+    pipemon_is_history_build): var `source_start_date` when set, otherwise `source_history_days`
+    before as_of's ET date. A daily build: the daily scan start (pipemon_daily_scan_start_date).
+    Every read of a table with `require_partition_filter` carries it, so BigQuery accepts the
+    query and prunes partitions. -#}
 {% macro pipemon_source_start_date() -%}
     {%- set start = var('source_start_date', '') -%}
     {%- if start -%}
@@ -50,7 +52,22 @@
             {{ exceptions.raise_compiler_error("var source_start_date must look like 'YYYY-MM-DD', got '" ~ start ~ "'") }}
         {%- endif -%}
         cast('{{ start }}' as date)
+    {%- elif not pipemon_is_history_build() -%}
+        {{ pipemon_daily_scan_start_date() }}
     {%- else -%}
         {{ pipemon_date_add(pipemon_as_of_date(), -(var('source_history_days') | int)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The first date the schedule is read from. The schedule is small (a row per game) and the
+    calendar needs each season's opening night (bootstrap days count from it), so a daily build
+    reads it a year further back than the other sources: still a bounded read, whatever the
+    history kept. -#}
+{% macro pipemon_schedule_start_date() -%}
+    {%- if not var('source_start_date', '') and not pipemon_is_history_build() -%}
+        {{ pipemon_date_add(pipemon_daily_scan_start_date(), -366) }}
+    {%- else -%}
+        {{ pipemon_source_start_date() }}
     {%- endif -%}
 {%- endmacro %}

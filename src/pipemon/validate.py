@@ -185,6 +185,7 @@ RULES: dict[str, Callable[[str, object], object]] = {
     "source_history_days": lambda n, v: whole_number(n, v, 1, 3660),
     "future_tolerance_minutes": lambda n, v: whole_number(n, v, 0, 24 * 60),
     "incremental_lookback_days": lambda n, v: whole_number(n, v, 0, 400),
+    "daily_scan_margin_days": lambda n, v: whole_number(n, v, 0, 400),
     "scraper_log_retention_days": lambda n, v: whole_number(n, v, 1, 3660),
     "bootstrap_days": lambda n, v: whole_number(n, v, 0, 120),
     "max_run_duration_hours": lambda n, v: number(n, v, 1, 24 * 365),

@@ -1,10 +1,19 @@
 -- One row per ET date the pipeline has data for, up to as_of's date: games, season, bootstrap.
 with
 
-games as (
+season_games as (
 
+    -- the schedule reaches further back than the other sources (pipemon_schedule_start_date):
+    -- each season's opening night is in it
     select * from {{ ref('stg_raw__games') }}
     where not is_postponed
+
+),
+
+games as (
+
+    select * from season_games
+    where game_date >= {{ pipemon_source_start_date() }}
 
 ),
 
@@ -38,7 +47,7 @@ seasons as (
             else min(game_date)
         end as season_start_date,
         max(game_date) as season_end_date
-    from games
+    from season_games
     where season_type = 'regular_season'
     group by 1
 

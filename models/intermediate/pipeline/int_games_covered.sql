@@ -11,6 +11,8 @@ games as (
     select * from {{ ref('stg_raw__games') }}
     where season_type in ('regular_season', 'play_in', 'playoffs')
         and not is_postponed
+        -- the schedule is read further back than the rest (pipemon_schedule_start_date)
+        and game_date >= {{ pipemon_source_start_date() }}
 
 ),
 

@@ -48,6 +48,8 @@ systems as (
 scraper_runs as (
 
     select * from {{ ref('fct_scraper_executions') }}
+    -- the fact keeps every day; read the days staging reads
+    where execution_date >= {{ pipemon_source_start_date() }}
 
 ),
 

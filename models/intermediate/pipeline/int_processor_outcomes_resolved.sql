@@ -21,6 +21,7 @@ executions as (
 
     select * from {{ ref('fct_processor_executions') }}
     where not is_duplicate_delivery
+        and execution_date >= {{ pipemon_source_start_date() }}
 
 ),
 

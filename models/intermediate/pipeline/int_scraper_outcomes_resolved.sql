@@ -21,6 +21,8 @@ calendar as (
 executions as (
 
     select * from {{ ref('fct_scraper_executions') }}
+    -- the fact keeps every day; read the days staging reads
+    where execution_date >= {{ pipemon_source_start_date() }}
 
 ),
 

@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('data_date')) }}
 -- Per data date and required upstream table: dependency checks, failures, which processors failed
 -- them, fallback available/used, against the table's rolling baseline of failures.
 with
@@ -67,3 +68,6 @@ scored as (
 )
 
 select * from scored
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('data_date') }}
+{% endif %}

@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('dead_lettered_date')) }}
 -- One row per dead-lettered Pub/Sub message: which topic and subscription it came from, how
 -- many delivery attempts it had, and the processor and date its payload names.
 with
@@ -38,3 +39,6 @@ joined as (
 )
 
 select * from joined
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('dead_lettered_date') }}
+{% endif %}

@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('data_date')) }}
 -- Pub/Sub messages delivered more than once (at-least-once delivery): one row per message with
 -- its processor, deliveries and how they ended. Many deliveries of one message is a storm.
 with
@@ -6,6 +7,7 @@ executions as (
 
     select * from {{ ref('fct_processor_executions') }}
     where pubsub_message_id is not null
+        and execution_date >= {{ pipemon_source_start_date() }}
 
 ),
 
@@ -39,3 +41,6 @@ flagged as (
 )
 
 select * from flagged
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('data_date') }}
+{% endif %}

@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('data_date')) }}
 -- Per processor and data date: runs, failures, error rate, duration p50/p95 and rows, against a
 -- rolling baseline of the processor's comparable prior days (game days with game days). Phases
 -- 4-5 in the bootstrap period are relaxed (they may be empty or tiny) and left out altogether.
@@ -84,3 +85,6 @@ scored as (
 )
 
 select * from scored
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('data_date') }}
+{% endif %}

@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('data_date')) }}
 -- Per processor, data date and error type: failed runs in run history, every sport included.
 -- Answers "what keeps failing, and with which error?": a crash on every run (a TypeError), a
 -- quota that rejects every load, or another sport's processor failing in a redelivery loop that
@@ -61,3 +62,6 @@ flagged as (
 )
 
 select * from flagged
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('data_date') }}
+{% endif %}

@@ -1,4 +1,8 @@
+{{ config(**pipemon_daily_mart('game_date')) }}
 -- One row per scheduled scraper and ET date it was expected: runs, successes, records.
 -- The logic lives in int_scraper_outcomes_resolved so that this mart is a leaf: its alert tests can fail
 -- without making dbt build skip the season sweep built from the same logic (docs/decisions.md).
 select * from {{ ref('int_scraper_outcomes_resolved') }}
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('game_date') }}
+{% endif %}

@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('game_date')) }}
 -- Per scraper and game date: runs, failures, no-data runs, error rate, duration p50/p95 and
 -- records, against a rolling baseline of the scraper's comparable prior days.
 with
@@ -5,6 +6,8 @@ with
 executions as (
 
     select * from {{ ref('fct_scraper_executions') }}
+    -- the fact keeps every day; read the days staging reads
+    where execution_date >= {{ pipemon_source_start_date() }}
 
 ),
 
@@ -73,3 +76,6 @@ scored as (
 )
 
 select * from scored
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('game_date') }}
+{% endif %}

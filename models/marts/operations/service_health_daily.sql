@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('check_date')) }}
 -- Per service and ET date: health checks, failures, latency, and whether the service was unhealthy.
 with
 
@@ -35,3 +36,6 @@ flagged as (
 )
 
 select * from flagged
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('check_date') }}
+{% endif %}

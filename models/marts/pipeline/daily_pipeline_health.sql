@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('game_date')) }}
 -- One row per ET game date: did the day's pipeline complete? Expected vs actual (games scheduled,
 -- final, with box scores; players with a line and with predictions from every system; feature
 -- rows), each phase against its deadline, and one overall status.
@@ -179,3 +180,6 @@ statused as (
 )
 
 select * from statused
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('game_date') }}
+{% endif %}

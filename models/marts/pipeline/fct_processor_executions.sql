@@ -16,7 +16,7 @@ executions as (
 
     select * from {{ ref('stg_orchestration__processor_executions') }}
     {% if is_incremental() %}
-        where triggered_at >= {{ pipemon_incremental_cutoff('execution_date') }}
+        where triggered_at >= {{ pipemon_incremental_cutoff() }}
     {% endif %}
 
 ),
@@ -25,7 +25,7 @@ dependency_checks as (
 
     select * from {{ ref('stg_orchestration__dependency_checks') }}
     {% if is_incremental() %}
-        where checked_at >= {{ pipemon_incremental_cutoff('execution_date', extra_days=1) }}
+        where checked_at >= {{ pipemon_incremental_cutoff(extra_days=1) }}
     {% endif %}
 
 ),

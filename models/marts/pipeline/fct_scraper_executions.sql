@@ -16,7 +16,7 @@ executions as (
 
     select * from {{ ref('stg_orchestration__scraper_executions') }}
     {% if is_incremental() %}
-        where triggered_at >= {{ pipemon_incremental_cutoff('execution_date') }}
+        where triggered_at >= {{ pipemon_incremental_cutoff() }}
     {% endif %}
 
 ),

@@ -1,4 +1,8 @@
+{{ config(**pipemon_daily_mart('game_date')) }}
 -- One row per game date and prediction system: players with a line vs players predicted.
 -- The logic lives in int_prediction_systems_covered so that this mart is a leaf: its alert tests can fail
 -- without making dbt build skip the marts built from the same logic (docs/decisions.md).
 select * from {{ ref('int_prediction_systems_covered') }}
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('game_date') }}
+{% endif %}

@@ -1,4 +1,8 @@
+{{ config(**pipemon_daily_mart('data_date')) }}
 -- One row per processor and data date: expected or ran, how it ended and why.
 -- The logic lives in int_processor_outcomes_resolved so that this mart is a leaf: its alert tests can fail
 -- without making dbt build skip the marts built from the same logic (docs/decisions.md).
 select * from {{ ref('int_processor_outcomes_resolved') }}
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('data_date') }}
+{% endif %}

@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('data_date')) }}
 -- Run-history coverage of the processors that should write it (phases 2-4): processors that ran
 -- (execution log) but wrote no run history, and registry processors with no run at all.
 with
@@ -32,3 +33,6 @@ covered as (
 )
 
 select * from covered
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('data_date') }}
+{% endif %}

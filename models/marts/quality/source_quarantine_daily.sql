@@ -1,3 +1,4 @@
+{{ config(**pipemon_daily_mart('event_date')) }}
 -- Per source table, date and reason: rows that broke the source contract and were quarantined
 -- instead of staged.
 with
@@ -23,3 +24,6 @@ daily as (
 )
 
 select * from daily
+{% if is_incremental() %}
+    where {{ pipemon_is_rewritten('event_date') }}
+{% endif %}

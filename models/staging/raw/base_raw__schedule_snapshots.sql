@@ -5,7 +5,7 @@ with
 source as (
 
     select * from {{ source('raw', 'nbac_schedule') }}
-    where game_date >= {{ pipemon_source_start_date() }}
+    where game_date >= {{ pipemon_schedule_start_date() }}
 
 ),
 
