@@ -73,12 +73,12 @@
 {%- endmacro %}
 
 
-{#- The first date a daily build's staging reads: the rewrite start less what the rewritten days
-    look back on - the rolling baselines' `baseline_window_days` - and `daily_scan_margin_days`
-    for the rest (dedupe across a day's retries, runs crossing midnight, next-morning deadlines). -#}
+{#- The first date a daily build's staging reads: the rewrite start less `daily_scan_margin_days`
+    (a day's retries and redeliveries, runs crossing midnight). What looks further back reads the
+    marts' stored days instead: the rolling baselines (pipemon_comparable_days), a log table's last
+    row (log_table_activity); the schedule is read a year back (pipemon_schedule_start_date). -#}
 {% macro pipemon_daily_scan_start_date() -%}
-    {%- set days = (var('baseline_window_days') | int) + (var('daily_scan_margin_days') | int) -%}
-    {{ pipemon_date_add(pipemon_rewrite_start_date(), -days) }}
+    {{ pipemon_date_add(pipemon_rewrite_start_date(), -(var('daily_scan_margin_days') | int)) }}
 {%- endmacro %}
 
 
@@ -111,4 +111,45 @@
         {{ return((forced | string | lower) in ('true', '1', 'yes')) }}
     {%- endif -%}
     {{ return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is not none) }}
+{% endmacro %}
+
+
+{#- Whether this incremental mart's build rewrites only its rewritten dates: an incremental run
+    of a daily build. A history build rewrites every date it reads, even into an existing table. -#}
+{% macro pipemon_rewrites_only() %}
+    {{ return(is_incremental() and not pipemon_is_history_build()) }}
+{% endmacro %}
+
+
+{#- The days a rolling baseline compares: in a history build every row of `relation`; in a daily
+    build the rewritten days of `relation` and, before them, `baseline_window_days` of the days
+    the mart stored (`stored`: the mart's own table), so a baseline reads a compact daily
+    aggregate instead of the raw logs of a month. The columns: keys, the date, the metrics and
+    the two pipemon_rolling_baseline needs. -#}
+{% macro pipemon_comparable_days(relation, stored, keys, date_column, metrics) -%}
+    {%- set columns = keys + [date_column] + metrics + ['is_game_day', 'is_known_incident'] -%}
+    select {{ columns | join(', ') }} from {{ relation }}
+    {%- if stored is not none %}
+    where {{ pipemon_is_rewritten(date_column) }}
+    union all
+    select {{ columns | join(', ') }} from {{ stored }}
+    where {{ date_column }} >= {{ pipemon_date_add(pipemon_rewrite_start_date(), -(var('baseline_window_days') | int)) }}
+        and not {{ pipemon_is_rewritten(date_column) }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The table a mart stored, for a daily build that reads its earlier days: `this` in the mart
+    itself, or the named mart from a view upstream of it (never a ref, which would be a cycle). -#}
+{% macro pipemon_stored_mart(name=none) %}
+    {%- if not execute or pipemon_is_history_build() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if name is none -%}
+        {{ return(this if pipemon_rewrites_only() else none) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == name -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("no model " ~ name ~ " to read stored days from") }}
 {% endmacro %}

@@ -154,9 +154,15 @@ marked as (
 
 ),
 
+comparable as (
+
+    {{ pipemon_comparable_days('marked', pipemon_stored_mart('daily_data_quality'), [], 'game_date', ['fallback_game_rate']) }}
+
+),
+
 baselines as (
 
-    {{ pipemon_rolling_baseline('marked', [], 'game_date', ['fallback_game_rate']) }}
+    {{ pipemon_rolling_baseline('comparable', [], 'game_date', ['fallback_game_rate']) }}
 
 ),
 

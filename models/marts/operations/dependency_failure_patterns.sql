@@ -32,9 +32,15 @@ marked as (
 
 ),
 
+comparable as (
+
+    {{ pipemon_comparable_days('marked', pipemon_stored_mart(), ['required_table'], 'data_date', ['failures', 'failure_rate']) }}
+
+),
+
 baselines as (
 
-    {{ pipemon_rolling_baseline('marked', ['required_table'], 'data_date', ['failures', 'failure_rate']) }}
+    {{ pipemon_rolling_baseline('comparable', ['required_table'], 'data_date', ['failures', 'failure_rate']) }}
 
 ),
 
@@ -68,6 +74,6 @@ scored as (
 )
 
 select * from scored
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('data_date') }}
 {% endif %}

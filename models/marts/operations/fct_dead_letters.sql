@@ -39,6 +39,6 @@ joined as (
 )
 
 select * from joined
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('dead_lettered_date') }}
 {% endif %}

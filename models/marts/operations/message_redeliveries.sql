@@ -41,6 +41,6 @@ flagged as (
 )
 
 select * from flagged
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('data_date') }}
 {% endif %}

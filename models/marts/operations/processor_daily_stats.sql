@@ -47,9 +47,15 @@ marked as (
 
 ),
 
+comparable as (
+
+    {{ pipemon_comparable_days('marked', pipemon_stored_mart(), ['processor_name'], 'data_date', ['duration_p50_seconds', 'error_rate', 'records_processed']) }}
+
+),
+
 baselines as (
 
-    {{ pipemon_rolling_baseline('marked', ['processor_name'], 'data_date', ['duration_p50_seconds', 'error_rate', 'records_processed']) }}
+    {{ pipemon_rolling_baseline('comparable', ['processor_name'], 'data_date', ['duration_p50_seconds', 'error_rate', 'records_processed']) }}
 
 ),
 
@@ -85,6 +91,6 @@ scored as (
 )
 
 select * from scored
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('data_date') }}
 {% endif %}

@@ -36,9 +36,15 @@ marked as (
 
 ),
 
+comparable as (
+
+    {{ pipemon_comparable_days('marked', pipemon_stored_mart(), ['scraper_name'], 'game_date', ['error_rate', 'duration_p50_seconds', 'runs']) }}
+
+),
+
 baselines as (
 
-    {{ pipemon_rolling_baseline('marked', ['scraper_name'], 'game_date', ['error_rate', 'duration_p50_seconds', 'runs']) }}
+    {{ pipemon_rolling_baseline('comparable', ['scraper_name'], 'game_date', ['error_rate', 'duration_p50_seconds', 'runs']) }}
 
 ),
 
@@ -76,6 +82,6 @@ scored as (
 )
 
 select * from scored
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('game_date') }}
 {% endif %}

@@ -36,6 +36,6 @@ flagged as (
 )
 
 select * from flagged
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('check_date') }}
 {% endif %}

@@ -180,6 +180,6 @@ statused as (
 )
 
 select * from statused
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('game_date') }}
 {% endif %}

@@ -33,6 +33,6 @@ covered as (
 )
 
 select * from covered
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('data_date') }}
 {% endif %}

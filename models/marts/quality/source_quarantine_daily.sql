@@ -24,6 +24,6 @@ daily as (
 )
 
 select * from daily
-{% if is_incremental() %}
+{% if pipemon_rewrites_only() %}
     where {{ pipemon_is_rewritten('event_date') }}
 {% endif %}
