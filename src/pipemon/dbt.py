@@ -72,6 +72,8 @@ def invoke(
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+    # the embedded warehouse's threads (profiles.yml): as many as the machine has cores
+    os.environ.setdefault("PIPEMON_DBT_THREADS", str(os.cpu_count() or 2))
     flags = ["--quiet"] if quiet else []
     stable, per_run = split_vars(vars_)
     cli_args = [*flags, *command, *_base_args(target, stable), *extra]

@@ -109,11 +109,14 @@ def project_id(name: str, value: object) -> str:
 
 
 def selector(value: str) -> str:
-    """One dbt selection argument (`processor_failed`, `tag:alerts`, `+fct_alerts`)."""
-    if not _SELECTOR.match(value):
+    """One dbt selection argument (`processor_failed`, `tag:alerts`, `+fct_alerts`), or several
+    separated by single spaces, as dbt reads them (`+tag:dead_letters +tag:redeliveries`)."""
+    parts = value.split(" ")
+    if not all(_SELECTOR.match(part) and not part.startswith("-") for part in parts):
         raise InvalidValue(
-            "a dbt selection is node names, tag:/path:/config: methods, +, @, * and commas "
-            f"(no spaces, quotes or semicolons), got {_shown(value)}"
+            "a dbt selection is node names, tag:/path:/config: methods, +, @, * and commas, "
+            "several separated by single spaces (no options, quotes or semicolons), "
+            f"got {_shown(value)}"
         )
     return value
 

@@ -1,7 +1,12 @@
 -- The season sweep: every output still missing anywhere in the season's date grid, collapsed into
 -- ranges of consecutive game days per table (a range runs on across days without games). One row
 -- per (table, range). The daily run judges `monitor_lookback_days`; an unfixed gap older than that
--- is forgotten by it and kept here until the data arrives.
+-- is forgotten by it and kept here until the data arrives. A daily build reads only its window,
+-- so it keeps the last sweep's ranges as they are (pipemon sweep is the build that renews them).
+{%- set keep_stored = not pipemon_is_history_build() and pipemon_relation_exists(this) %}
+{%- if keep_stored %}
+select * from {{ this }}
+{%- else %}
 with
 
 volumes as (
@@ -87,3 +92,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

@@ -58,6 +58,17 @@ def test_a_hostile_selection_never_reaches_dbt(
     assert "a dbt selection is node names" in err
 
 
+def test_the_schedules_union_selection_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    # deploy/schedules.yml's dead-letter check passes one argument holding two selectors
+    from pipemon import validate
+
+    union = "+tag:dead_letters +tag:redeliveries"
+    assert validate.selector(union) == union
+    for broken in ("+tag:dead_letters  +tag:redeliveries", "+tag:dead_letters -x", " a"):
+        with pytest.raises(validate.InvalidValue):
+            validate.selector(broken)
+
+
 def test_a_hostile_exclusion_never_reaches_dbt(capsys: pytest.CaptureFixture[str]) -> None:
     assert "a dbt selection" in _usage_error(capsys, "run", "--exclude", "a;b")
 
