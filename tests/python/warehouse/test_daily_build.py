@@ -28,7 +28,10 @@ from warehouse.replay import REPO, copy_warehouse, cut_at
 AS_OF = datetime(2026, 1, 27, 18, 0)
 OPEN_DATES = ["2026-01-06"]
 LOOKBACK_DAYS = 3 + 3  # monitor_lookback_days - 1 + incremental_lookback_days
-DATE_COLUMNS = {"fct_processor_executions": "execution_date", "fct_scraper_executions": "execution_date"}
+DATE_COLUMNS = {
+    "fct_processor_executions": "execution_date",
+    "fct_scraper_executions": "execution_date",
+}
 
 
 def _build(warehouse: Path, as_of: datetime, *, full: bool, target: Path) -> dict[str, Any]:
@@ -140,7 +143,9 @@ def test_each_incremental_mart_rewrites_its_dates_as_the_history_build_computes_
     assert compared["processor_daily_stats"] > 0 and compared["dependency_failure_patterns"] > 0
 
 
-def test_the_daily_build_read_its_window_and_kept_the_marts_history(daily_and_history, both) -> None:
+def test_the_daily_build_read_its_window_and_kept_the_marts_history(
+    daily_and_history, both
+) -> None:
     def staged(warehouse: Path) -> tuple[date, int]:
         # a view names its own catalog: read it in its own file
         con = duckdb.connect(str(warehouse), read_only=True)
