@@ -97,16 +97,21 @@ def build(
 ) -> Built:
     """dbt build (and source freshness) in-process, with the same selection."""
     out = Built(vars=dict(vars_))
-    # unit tests check the SQL against fixed rows: `make test` and CI run them, the monitor's
-    # scheduled builds judge the warehouse
-    extra: list[str] = ["--exclude-resource-type", "unit_test"]
+    extra: list[str] = []
     if select:
         extra += ["--select", *select]
     if exclude:
         extra += ["--exclude", *exclude]
     started = time.time()
     t0 = time.perf_counter()
-    outcome = dbt.invoke(["build"], target=target, vars_=vars_ or None, extra=extra)
+    # unit tests check the SQL against fixed rows: `make test` and CI run them, the monitor's
+    # scheduled builds judge the warehouse
+    outcome = dbt.invoke(
+        ["build"],
+        target=target,
+        vars_=vars_ or None,
+        extra=[*extra, "--exclude-resource-type", "unit_test"],
+    )
     out.dbt_seconds += time.perf_counter() - t0
     if outcome.exception is not None:
         out.problems.append(
