@@ -18,9 +18,9 @@
         {{ return(true) }}
     {%- endif -%}
     {#- offline compiles cannot ask the warehouse: the incremental form is the daily build -#}
-    {%- set forced = var('offline_incremental', none) -%}
-    {%- if forced is not none and forced != '' -%}
-        {{ return((forced | string | lower) not in ('true', '1', 'yes')) }}
+    {%- set forced = pipemon_offline_incremental() -%}
+    {%- if forced is not none -%}
+        {{ return(not forced) }}
     {%- endif -%}
     {%- if var('offline_compile', false) -%}
         {{ return(true) }}
@@ -66,9 +66,7 @@
     {%- set open_dates = pipemon_open_dates() -%}
     ({{ date_expression }} >= {{ pipemon_rewrite_start_date() }}
     {%- if open_dates %}
-        or {{ date_expression }} in (
-        {%- for d in open_dates | sort %}cast('{{ d }}' as date){% if not loop.last %}, {% endif %}{% endfor -%}
-        )
+        or {{ date_expression }} in ({{ pipemon_date_literals(open_dates | sort) }})
     {%- endif -%})
 {%- endmacro %}
 
@@ -85,7 +83,7 @@
 {#- Config of a mart with one row set per date: incremental on that date, each build replacing
     the dates it rewrites (delete+insert of those dates on DuckDB, insert_overwrite of their
     partitions on BigQuery). -#}
-{% macro pipemon_daily_mart(date_column, cluster_by=none) %}
+{% macro pipemon_daily_mart(date_column) %}
     {%- set config = {
         'materialized': 'incremental',
         'unique_key': date_column,
@@ -93,9 +91,6 @@
         'partition_by': pipemon_partition_by(date_column),
         'on_schema_change': 'append_new_columns',
     } -%}
-    {%- if cluster_by and target.type == 'bigquery' -%}
-        {%- do config.update({'cluster_by': cluster_by}) -%}
-    {%- endif -%}
     {{ return(config) }}
 {% endmacro %}
 
@@ -106,9 +101,9 @@
     {%- if not execute -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set forced = var('offline_incremental', none) -%}
-    {%- if forced is not none and forced != '' -%}
-        {{ return((forced | string | lower) in ('true', '1', 'yes')) }}
+    {%- set forced = pipemon_offline_incremental() -%}
+    {%- if forced is not none -%}
+        {{ return(forced) }}
     {%- endif -%}
     {{ return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is not none) }}
 {% endmacro %}
@@ -140,7 +135,7 @@
 
 
 {#- The table a mart stored, for a daily build that reads its earlier days: `this` in the mart
-    itself, or the named mart from a view upstream of it (never a ref, which would be a cycle). -#}
+    itself, or the named mart from a model upstream of it (never a ref, which would be a cycle). -#}
 {% macro pipemon_stored_mart(name=none) %}
     {%- if not execute or pipemon_is_history_build() -%}
         {{ return(none) }}

@@ -34,8 +34,12 @@
     {%- set open_dates = pipemon_open_dates() -%}
     ({{ date_expression }} between {{ pipemon_judged_start_date() }} and {{ pipemon_as_of_date() }}
     {%- if open_dates %}
-        or ({{ date_expression }} <= {{ pipemon_as_of_date() }} and {{ date_expression }} in (
-        {%- for d in open_dates %}cast('{{ d }}' as date){% if not loop.last %}, {% endif %}{% endfor -%}
-        ))
+        or ({{ date_expression }} <= {{ pipemon_as_of_date() }} and {{ date_expression }} in ({{ pipemon_date_literals(open_dates) }}))
     {%- endif -%})
+{%- endmacro %}
+
+
+{#- 'YYYY-MM-DD' strings as a comma-separated list of DATE literals. -#}
+{% macro pipemon_date_literals(dates) -%}
+    {%- for d in dates %}cast('{{ d }}' as date){% if not loop.last %}, {% endif %}{% endfor -%}
 {%- endmacro %}

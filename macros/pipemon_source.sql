@@ -20,7 +20,7 @@
 {#- Whether a contract source table exists here. Non-optional sources always "exist" (a missing
     one is a real error dbt reports). -#}
 {% macro pipemon_source_exists(source_name, table_name) %}
-    {%- if not execute or var('offline_compile', false) or var('offline_incremental', none) not in (none, '') -%}
+    {%- if not execute or var('offline_compile', false) or pipemon_offline_incremental() is not none -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set node = pipemon_source_node(source_name, table_name) -%}

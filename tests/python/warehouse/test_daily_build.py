@@ -11,6 +11,7 @@ the daily build rewrote, and every check's outcome, must be the same in both.
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,6 @@ DATE_COLUMNS = {
 
 
 def _build(warehouse: Path, as_of: datetime, *, full: bool, target: Path) -> dict[str, Any]:
-    import os
-
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     vars_ = {
         "as_of": as_of.isoformat(sep=" "),
