@@ -18,7 +18,7 @@ COPY src ./src
 RUN pip install . && rm -rf build src/*.egg-info
 
 # The dbt project (profiles hold no secrets: credentials come from the job's service account).
-COPY dbt_project.yml ./
+COPY dbt_project.yml selectors.yml ./
 COPY profiles ./profiles
 # alert routing (read from /app/config/alerts.yml) and the runbooks the alerts link to
 COPY config ./config

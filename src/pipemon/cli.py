@@ -29,7 +29,9 @@ COMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every sub-command, or with `only` that one (`pipemon status` need not
+    import what `pipemon generate` and `pipemon run` import: it answers in about a second)."""
     parser = argparse.ArgumentParser(
         prog="pipemon",
         description="SQL-first monitoring for the daily NBA props pipeline.",
@@ -37,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pipemon {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in [only] if only in COMMANDS else COMMANDS:
         try:
             module = importlib.import_module(f"pipemon.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -49,8 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # the sub-command is the first argument; anything else (--help, a typo) gets every one
+    parser = build_parser(given[0] if given else None)
+    args = parser.parse_args(given)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

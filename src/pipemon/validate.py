@@ -121,6 +121,16 @@ def selector(value: str) -> str:
     return value
 
 
+def named_selector(value: str, names: list[str]) -> str:
+    """The name of one of the project's YAML selectors (selectors.yml)."""
+    if value not in names:
+        known = ", ".join(names) or "none: the project has no selectors.yml"
+        raise InvalidValue(
+            f"--selector must name a selector of selectors.yml ({known}), got {_shown(value)}"
+        )
+    return value
+
+
 def incident_id(value: str) -> str:
     """An incident id or a prefix of one (`i3f9c2a1`, `i3f`)."""
     if not _INCIDENT.match(value):

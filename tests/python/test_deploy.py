@@ -92,7 +92,7 @@ def test_four_scheduler_jobs_with_cron_time_zone_and_selection(
         "pipemon-phase-state": ("0 14 * * *", ["run", "--select", "+tag:phase_state"]),
         "pipemon-dead-letters": (
             "*/10 * * * *",
-            ["run", "--select", "+tag:dead_letters +tag:redeliveries"],
+            ["run", "--selector", "dead_letter_check", "--no-freshness"],
         ),
         "pipemon-season-sweep": ("0 9 * * 1", ["sweep"]),
     }
@@ -276,6 +276,8 @@ def test_deploy_file_image_and_alert_config_agree() -> None:
     assert re.search(r"^COPY config \./config$", dockerfile, re.M), "the image lacks config/"
     assert re.search(r"^COPY docs/runbooks \./docs/runbooks$", dockerfile, re.M)
     assert "PIPEMON_PROJECT_DIR=/app" in dockerfile  # so config/alerts.yml is /app/config/...
+    # the dead-letter schedule's --selector is defined there
+    assert re.search(r"^COPY dbt_project\.yml selectors\.yml \./$", dockerfile, re.M)
     doc = (ROOT / "docs" / "deploying.md").read_text()
     for name in secrets:
         assert name in doc

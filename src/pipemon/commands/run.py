@@ -42,6 +42,13 @@ def _selection(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _named_selector(text: str) -> str:
+    try:
+        return validate.named_selector(text, build.selector_names())
+    except validate.InvalidValue as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_alert_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by `run` and `alert`."""
     parser.add_argument("--target", help="dbt target (default: the profile's)")
@@ -83,7 +90,8 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument(
         "--select",
         "-s",
         nargs="+",
@@ -91,6 +99,12 @@ def register(subparsers: Any) -> None:
         type=_selection,
         default=[],
         help="dbt node selection, passed to dbt build",
+    )
+    chosen.add_argument(
+        "--selector",
+        type=_named_selector,
+        metavar="NAME",
+        help="a named selection of selectors.yml (dead_letter_check), passed to dbt build",
     )
     parser.add_argument(
         "--exclude",
@@ -132,6 +146,7 @@ def main(args: argparse.Namespace, command: str) -> int:
         command=command,
         target=args.target,
         select=list(getattr(args, "select", []) or []),
+        selector=getattr(args, "selector", None),
         exclude=list(getattr(args, "exclude", []) or []),
         vars=args.vars,
         dry_run=args.dry_run,

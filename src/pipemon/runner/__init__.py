@@ -77,6 +77,7 @@ class RunOptions:
     command: str = "run"  # run: dbt build then alert; alert: from the last results
     target: str | None = None
     select: list[str] = field(default_factory=list)
+    selector: str | None = None  # a YAML selector of selectors.yml, instead of select
     exclude: list[str] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
     dry_run: bool = False
@@ -265,7 +266,9 @@ class Runner:
             "run_id": self.run_id,
             "command": opts.command,
             "target_name": settings.target_name if settings else opts.target,
-            "selection": " ".join(opts.select) or None,
+            "selection": f"selector:{opts.selector}"
+            if opts.selector
+            else " ".join(opts.select) or None,
             "exclusion": " ".join(opts.exclude) or None,
             "vars": json.dumps(opts.vars) if opts.vars else None,
             "outcome": "running",
@@ -309,7 +312,10 @@ class Runner:
             if "monitor_open_dates" in declared and open_dates:
                 run_vars["monitor_open_dates"] = open_dates
             freshness = cfg.freshness if opts.freshness is None else opts.freshness
-            built = build.build(opts.target, run_vars, opts.select, opts.exclude, freshness)
+            selection = ["--selector", opts.selector] if opts.selector else []
+            if opts.select:
+                selection = ["--select", *opts.select]
+            built = build.build(opts.target, run_vars, selection, opts.exclude, freshness)
         elif opts.command == "alert" and not bad_vars:
             built = build.last_results(settings)
         self.report.dbt_seconds += built.dbt_seconds

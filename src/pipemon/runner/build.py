@@ -38,6 +38,14 @@ def project_vars() -> dict[str, Any]:
     return dict(project_config().get("vars") or {})
 
 
+def selector_names() -> list[str]:
+    """The names of the project's YAML selectors (selectors.yml; none when it has none)."""
+    path = project.project_dir() / "selectors.yml"
+    data = yaml.safe_load(path.read_text()) if path.is_file() else None
+    entries = data.get("selectors") if isinstance(data, dict) else None
+    return [str(e["name"]) for e in entries or [] if isinstance(e, dict) and "name" in e]
+
+
 def unknown_vars(given: Mapping[str, Any], declared: Mapping[str, Any]) -> list[str]:
     """One line per var the project does not declare (dbt would silently ignore it)."""
     known = [*declared, *EXTRA_VARS]
@@ -91,15 +99,14 @@ def _read(path_name: str) -> dict[str, Any] | None:
 def build(
     target: str | None,
     vars_: dict[str, Any],
-    select: list[str],
+    selection: list[str],
     exclude: list[str],
     freshness: bool,
 ) -> Built:
-    """dbt build (and source freshness) in-process, with the same selection."""
+    """dbt build (and source freshness) in-process, with the same selection (`--select ...` or
+    `--selector NAME`; empty: everything)."""
     out = Built(vars=dict(vars_))
-    extra: list[str] = []
-    if select:
-        extra += ["--select", *select]
+    extra: list[str] = list(selection)
     if exclude:
         extra += ["--exclude", *exclude]
     started = time.time()

@@ -78,7 +78,7 @@ def copy_project(
     without touching the product.
     """
     destination.mkdir(parents=True, exist_ok=True)
-    for name in ("dbt_project.yml", ".dbtignore"):
+    for name in ("dbt_project.yml", "selectors.yml", ".dbtignore"):
         shutil.copy2(REPO / name, destination / name)
     for folder in ("models", "macros", "seeds"):
         shutil.copytree(REPO / folder, destination / folder)

@@ -59,7 +59,7 @@ def test_a_hostile_selection_never_reaches_dbt(
 
 
 def test_the_schedules_union_selection_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
-    # deploy/schedules.yml's dead-letter check passes one argument holding two selectors
+    # one --select value may hold several selectors (a union in dbt)
     from pipemon import validate
 
     union = "+tag:dead_letters +tag:redeliveries"
@@ -67,6 +67,20 @@ def test_the_schedules_union_selection_is_accepted(capsys: pytest.CaptureFixture
     for broken in ("+tag:dead_letters  +tag:redeliveries", "+tag:dead_letters -x", " a"):
         with pytest.raises(validate.InvalidValue):
             validate.selector(broken)
+
+
+def test_an_unknown_selector_is_refused_with_the_names_there_are(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = _usage_error(capsys, "run", "--dry-run", "--selector", "dead_letters")
+    assert "--selector must name a selector of selectors.yml (dead_letter_check)" in err
+    assert "got 'dead_letters'" in err
+
+
+def test_select_and_selector_together_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # dbt would quietly drop --select in favour of --selector
+    err = _usage_error(capsys, "run", "--selector", "dead_letter_check", "--select", "fct_alerts")
+    assert "not allowed with argument" in err
 
 
 def test_a_hostile_exclusion_never_reaches_dbt(capsys: pytest.CaptureFixture[str]) -> None:

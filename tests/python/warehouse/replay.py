@@ -108,7 +108,7 @@ class Schedule:
     name: str
     cron: str
     command: str
-    selection: str | None  # the --select of the run; None: everything
+    selection: list[str]  # the run's dbt selection (`--select X` or `--selector NAME`); []: all
 
     def fires(self, moment: datetime) -> bool:
         minute, hour, day, month, weekday = self.cron.split()
@@ -154,7 +154,14 @@ def load_schedules() -> tuple[ZoneInfo, dict[str, Schedule]]:
     schedules: dict[str, Schedule] = {}
     for entry in doc["schedules"]:
         args = [str(a) for a in entry["args"]]
-        selection = args[args.index("--select") + 1] if "--select" in args else None
+        selection = next(
+            (
+                [flag, args[i + 1]]
+                for i, flag in enumerate(args)
+                if flag in ("--select", "--selector")
+            ),
+            [],
+        )
         schedules[entry["name"]] = Schedule(entry["name"], entry["cron"], args[0], selection)
     return ZoneInfo(doc["time_zone"]), schedules
 

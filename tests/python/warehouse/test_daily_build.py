@@ -170,3 +170,62 @@ def test_the_daily_build_read_its_window_and_kept_the_marts_history(
         "select min(game_date), count(*) from history.monitoring.daily_pipeline_health"
     ).fetchone()
     assert kept == whole
+
+
+def test_the_dead_letter_check_rebuilds_its_marts_and_catches_a_new_dead_letter(
+    daily_and_history, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 10-minute schedule (`pipemon run --selector dead_letter_check`), ten minutes after
+    the daily build: a message dead-lettered in between is alerted on, and the check ran only
+    its two tests and the three incremental marts they read."""
+    from pipemon import runner
+    from pipemon.runner import RunOptions
+
+    warehouse = copy_warehouse(daily_and_history[0], tmp_path)
+    moment = AS_OF + timedelta(minutes=10)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "insert into nba_orchestration.pubsub_dead_letters values (?, ?, ?, ?, ?)",
+            [
+                "nba-phase4-trigger-dlq-monitor",
+                "pipemon-check-0001",
+                moment - timedelta(minutes=4),
+                '{"processor": "player_daily_cache", "game_date": "2026-01-26", "phase": "phase4"}',
+                '{"CloudPubSubDeadLetterSourceDeliveryCount": "5"}',
+            ],
+        )
+    finally:
+        con.close()
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    report = runner.execute(
+        RunOptions(
+            command="run",
+            selector="dead_letter_check",
+            vars={"as_of": moment.isoformat(sep=" "), "season_opening_date": "2025-10-21"},
+            freshness=False,
+            dry_run=True,
+        )
+    )
+    release_dbt_connections()
+    ran = {
+        r["unique_id"].split(".")[2]
+        for r in json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+        if r["unique_id"].split(".")[0] in ("model", "test")
+    }
+    assert ran == {
+        "fct_dead_letters",
+        "fct_processor_executions",
+        "message_redeliveries",
+        "dead_lettered_messages",
+        "redelivery_storm",
+    }
+    assert not [f for f in report.findings if f.source == "monitor"], report.findings
+    caught = [
+        f
+        for f in report.findings
+        if f.check_name == "dead_lettered_messages"
+        and any(row.get("message_id") == "pipemon-check-0001" for row in f.evidence)
+    ]
+    assert [(f.game_date, f.target) for f in caught] == [("2026-01-26", "player_daily_cache")]

@@ -129,7 +129,7 @@ def test_the_catalogue_names_the_first_schedule_that_runs_its_checks(manifest, t
     for name, schedule in SCHEDULES.items():
         if schedule.command != "run":
             continue
-        selected = ["--select", schedule.selection] if schedule.selection else []
+        selected = schedule.selection
         outcome = dbt.invoke(
             ["ls"],
             target="local",
