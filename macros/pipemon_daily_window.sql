@@ -47,14 +47,29 @@
 {% endmacro %}
 
 
-{#- The first ET date a daily build rewrites in the incremental marts: the judged window's start
-    (or the earliest open incident's date) less `incremental_lookback_days`, for rows that arrive
-    late. A constant once as_of is known, so BigQuery prunes on it. -#}
+{#- The runner's last build of everything (var `monitor_last_built_date`), or none. -#}
+{% macro pipemon_last_built_date() %}
+    {%- set built = pipemon_run_var('monitor_last_built_date', '') | string -%}
+    {%- if built in ('', 'None') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', built) -%}
+        {{ exceptions.raise_compiler_error("var monitor_last_built_date must be a date 'YYYY-MM-DD', got '" ~ built ~ "'") }}
+    {%- endif -%}
+    {{ return(built) }}
+{% endmacro %}
+
+
+{#- The first ET date a daily build rewrites in the incremental marts: the earliest of the
+    judged window's start, the earliest open incident's date and the runner's last build of
+    everything (after an outage of the monitor the days it missed are rewritten too), less
+    `incremental_lookback_days`, for rows that arrive late. A constant once as_of is known, so
+    BigQuery prunes on it. -#}
 {% macro pipemon_rewrite_start_date() -%}
+    {%- set earlier = [pipemon_earliest_open_date(), pipemon_last_built_date()] | select | list -%}
     {%- set start = pipemon_judged_start_date() -%}
-    {%- set earliest = pipemon_earliest_open_date() -%}
-    {%- if earliest -%}
-        {%- set start = 'least(' ~ start ~ ", cast('" ~ earliest ~ "' as date))" -%}
+    {%- if earlier -%}
+        {%- set start = 'least(' ~ start ~ ", " ~ pipemon_date_literals(earlier) ~ ")" -%}
     {%- endif -%}
     {{ pipemon_date_add(start, -(var('incremental_lookback_days') | int)) }}
 {%- endmacro %}

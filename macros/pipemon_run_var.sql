@@ -1,4 +1,5 @@
-{#- A var that changes on every run (`as_of`, `monitor_lookback_days`, `monitor_open_dates`).
+{#- A var that changes on every run (`as_of`, `monitor_lookback_days`, `monitor_open_dates`,
+    `monitor_last_built_date`).
     `pipemon.dbt` passes these in the environment (PIPEMON_RUN_VARS, a JSON object) instead of
     `--vars`: a change of `--vars` makes dbt re-parse the whole project, an environment variable
     read only while executing does not (parsing never reads it). Unit tests, and any dbt call

@@ -30,7 +30,7 @@ class DbtOutcome:
 # Vars that change on every run. They reach the SQL through the PIPEMON_RUN_VARS environment
 # variable (macros/pipemon_run_var.sql) rather than `--vars`: any change of `--vars` makes dbt
 # re-parse the whole project, and these would change it every time.
-RUN_VARS = ("as_of", "monitor_lookback_days", "monitor_open_dates")
+RUN_VARS = ("as_of", "monitor_lookback_days", "monitor_open_dates", "monitor_last_built_date")
 RUN_VARS_ENV = "PIPEMON_RUN_VARS"
 
 

@@ -194,6 +194,7 @@ RULES: dict[str, Callable[[str, object], object]] = {
     "source_start_date": _optional(date),
     "season_opening_date": _optional(date),
     "monitor_open_dates": _dates,
+    "monitor_last_built_date": _optional(date),
     "monitor_lookback_days": lambda n, v: whole_number(n, v, 1, LOOKBACK_DAYS_MAX),
     "source_history_days": lambda n, v: whole_number(n, v, 1, 3660),
     "future_tolerance_minutes": lambda n, v: whole_number(n, v, 0, 24 * 60),

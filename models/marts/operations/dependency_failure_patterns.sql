@@ -20,7 +20,7 @@ daily as (
         count(distinct checks.processor_name) as processors_checking,
         count(case when checks.is_failed and checks.is_fallback_available then 1 end) as failures_with_fallback,
         count(case when checks.is_fallback_used then 1 end) as fallbacks_used,
-        string_agg(distinct case when checks.is_failed then checks.processor_name end, ', ') as processors_failed
+        string_agg(distinct case when checks.is_failed then checks.processor_name end, ', ' order by case when checks.is_failed then checks.processor_name end) as processors_failed
     from checks
     group by 1, 2
 

@@ -90,8 +90,8 @@ class Spool:
     def incident_events(self, since: dt.datetime) -> list[dict[str, Any]]:
         return sorted(self.rows("incident_events"), key=lambda r: (r["occurred_at"], r["event_id"]))
 
-    def last_run(self) -> dict[str, Any] | None:
-        return None
+    def last_run(self, everything: bool = False) -> dict[str, Any] | None:
+        return None  # the spool holds a run's rows only until the warehouse takes them
 
     def pending_deliveries(self, stale_before: dt.datetime) -> list[dict[str, Any]]:
         return [

@@ -279,6 +279,7 @@ class Runner:
         since = now - dt.timedelta(days=cfg.history_days)
         state = incidents.fold(store.read(lambda s: s.incident_events(since)))
         open_dates = sorted({d for i in state.values() if not i.finished for d in i.open_dates()})
+        last_built = build.built_date(store.read(lambda s: s.last_run(everything=True)))
 
         # 1. build (or read the last build)
         declared = build.project_vars()
@@ -311,6 +312,9 @@ class Runner:
                 run_vars["as_of"] = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
             if "monitor_open_dates" in declared and open_dates:
                 run_vars["monitor_open_dates"] = open_dates
+            if "monitor_last_built_date" in declared and last_built:
+                # after an outage of the monitor, the daily build rewrites the days it missed
+                run_vars.setdefault("monitor_last_built_date", last_built)
             freshness = cfg.freshness if opts.freshness is None else opts.freshness
             selection = ["--selector", opts.selector] if opts.selector else []
             if opts.select:

@@ -75,8 +75,9 @@ class Warehouse(Protocol):
         """incident_events of every incident still open or with an event since `since`."""
         ...
 
-    def last_run(self) -> dict[str, Any] | None:
-        """The latest completed monitor_runs row of a `run` (its vars hold the as_of)."""
+    def last_run(self, everything: bool = False) -> dict[str, Any] | None:
+        """The latest completed monitor_runs row of a `run` (its vars hold the as_of); with
+        `everything`, of a run that built every node (no selection) and judged its results."""
         ...
 
     def close(self) -> None: ...
@@ -101,6 +102,21 @@ KEYS = {
     "test_results": "test_result_id",
     "incident_events": "event_id",
 }
+
+
+def last_run_sql(table: str, everything: bool) -> str:
+    """The latest completed `run` row of monitor_runs (the same SQL on DuckDB and BigQuery);
+    with `everything`, of one that built the whole project and judged it (not a monitoring
+    failure: those may have stopped before the marts were written)."""
+    built = (
+        " and selection is null and exclusion is null and outcome in ('clear', 'warn', 'fail')"
+        if everything
+        else ""
+    )
+    return (
+        f"select * from {table} where command = 'run' and completed_at is not null{built} "
+        "order by completed_at desc limit 1"
+    )
 
 
 def live_incident_events_sql(table: str) -> str:

@@ -19,7 +19,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pipemon.warehouse import KEYS, TABLES, WarehouseError, live_incident_events_sql
+from pipemon.warehouse import (
+    KEYS,
+    TABLES,
+    WarehouseError,
+    last_run_sql,
+    live_incident_events_sql,
+)
 from pipemon.warehouse.settings import WarehouseSettings
 from pipemon.warehouse.tables import ddl
 
@@ -271,9 +277,6 @@ class BigQueryWarehouse:
     def incident_events(self, since: datetime) -> list[dict[str, Any]]:
         return self.query(live_incident_events_sql(self.table("incident_events")), {"since": since})
 
-    def last_run(self) -> dict[str, Any] | None:
-        rows = self.query(
-            f"select * from {self.table('monitor_runs')} where command = 'run' "
-            "and completed_at is not null order by completed_at desc limit 1"
-        )
+    def last_run(self, everything: bool = False) -> dict[str, Any] | None:
+        rows = self.query(last_run_sql(self.table("monitor_runs"), everything))
         return rows[0] if rows else None

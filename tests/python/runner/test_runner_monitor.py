@@ -3,6 +3,7 @@ goes out and waits in the local spool until the warehouse can record it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from pipemon import runner
@@ -66,3 +67,34 @@ def test_unknown_target_alerts_without_running_dbt(env, webhook, clock):
     assert report.exit_code == runner.EXIT_MONITOR and report.dbt_seconds == 0
     assert webhook.titles == ["[pipemon MONITOR] dbt profile/target unusable"]
     assert "target 'nope' not found" in webhook.posts[0]["json"]["message"]
+
+
+def test_each_build_names_the_runners_last_build_of_everything(env, webhook, clock):
+    """monitor_last_built_date, which widens the daily build after an outage of the monitor:
+    the as_of date of the last run that built every node and judged it. A run of a selection
+    and a run that failed as monitoring do not count (they may not have written the marts)."""
+    env.write_config(CONFIG)
+    env.monkeypatch.setenv("T_HOOK_URL", webhook.url())
+
+    def run_at(when: str, **kw) -> None:
+        clock.now = dt.datetime.fromisoformat(when).replace(tzinfo=dt.UTC)
+        runner.execute(RunOptions(command="run", freshness=False, **kw), clock=clock)
+
+    def passed() -> str | None:
+        (vars_,) = env.query(
+            "select vars from monitoring.monitor_runs order by started_at desc limit 1"
+        )[0]
+        return json.loads(vars_).get("monitor_last_built_date")
+
+    run_at("2025-12-02 13:00:00")
+    assert passed() is None  # the first run: nothing built before it
+    run_at("2025-12-05 13:00:00", select=["processor_failed"])
+    assert passed() == "2025-12-02"
+    run_at("2025-12-09 13:00:00", vars={"break_compile": True})  # monitor_error
+    assert passed() == "2025-12-02"
+    run_at("2025-12-20 13:00:00")  # the outage: nothing from 12-02 to here built everything
+    assert passed() == "2025-12-02"
+    run_at("2025-12-21 03:30:00")  # 22:30 ET: the ET date of its as_of
+    assert passed() == "2025-12-20"
+    run_at("2025-12-22 13:00:00")
+    assert passed() == "2025-12-20"

@@ -35,12 +35,15 @@ DATE_COLUMNS = {
 }
 
 
-def _build(warehouse: Path, as_of: datetime, *, full: bool, target: Path) -> dict[str, Any]:
+def _build(
+    warehouse: Path, as_of: datetime, *, full: bool, target: Path, last_built: str = ""
+) -> dict[str, Any]:
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     vars_ = {
         "as_of": as_of.isoformat(sep=" "),
         "monitor_open_dates": OPEN_DATES,
         "season_opening_date": "2025-10-21",
+        "monitor_last_built_date": last_built,
     }
     extra = ["--target-path", str(target)] + (["--full-refresh"] if full else [])
     outcome = dbt.invoke(["build"], target="local", vars_=vars_, extra=extra)
@@ -113,30 +116,41 @@ def test_every_check_ends_as_in_the_history_build(daily_and_history) -> None:
     assert any("processor_failed_after_retries" in uid for uid in failing), sorted(failing)
 
 
-def test_each_incremental_mart_rewrites_its_dates_as_the_history_build_computes_them(
-    daily_and_history, both
-) -> None:
-    manifest = daily_and_history[4]
-    first = AS_OF.date() - timedelta(days=LOOKBACK_DAYS)
-    dates = ", ".join(
-        f"date '{d}'"
-        for d in [*(first + timedelta(days=i) for i in range(LOOKBACK_DAYS + 1)), *OPEN_DATES]
-    )
-    compared = {}
+def _compare_marts(
+    con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], days: list[date], built: str
+) -> tuple[dict[str, int], list[str]]:
+    """Rows per incremental mart of `built` on `days`, and the marts whose rows there differ
+    from the history build's."""
+    dates = ", ".join(f"date '{d}'" for d in days)
+    compared, differ = {}, []
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model" or node["config"]["materialized"] != "incremental":
             continue
         column = DATE_COLUMNS.get(node["name"], node["config"]["unique_key"])
         rows = f'select * from {{db}}.monitoring."{node["alias"]}" where {column} in ({dates})'
-        daily_only = both.execute(
-            f"select count(*) from ({rows.format(db='daily')} except all {rows.format(db='history')})"
+        built_only = con.execute(
+            f"select count(*) from ({rows.format(db=built)} except all {rows.format(db='history')})"
         ).fetchone()[0]
-        history_only = both.execute(
-            f"select count(*) from ({rows.format(db='history')} except all {rows.format(db='daily')})"
+        history_only = con.execute(
+            f"select count(*) from ({rows.format(db='history')} except all {rows.format(db=built)})"
         ).fetchone()[0]
-        count = both.execute(f"select count(*) from ({rows.format(db='daily')})").fetchone()[0]
-        assert (daily_only, history_only) == (0, 0), node["name"]
-        compared[node["name"]] = count
+        if (built_only, history_only) != (0, 0):
+            differ.append(node["name"])
+        compared[node["name"]] = con.execute(
+            f"select count(*) from ({rows.format(db=built)})"
+        ).fetchone()[0]
+    return compared, differ
+
+
+def test_each_incremental_mart_rewrites_its_dates_as_the_history_build_computes_them(
+    daily_and_history, both
+) -> None:
+    manifest = daily_and_history[4]
+    first = AS_OF.date() - timedelta(days=LOOKBACK_DAYS)
+    days = [first + timedelta(days=i) for i in range(LOOKBACK_DAYS + 1)]
+    days += [date.fromisoformat(d) for d in OPEN_DATES]
+    compared, differ = _compare_marts(both, manifest, days, "daily")
+    assert not differ
     assert len(compared) >= 19, compared
     assert compared["daily_pipeline_health"] == LOOKBACK_DAYS + 1 + len(OPEN_DATES)
     assert compared["processor_daily_stats"] > 0 and compared["dependency_failure_patterns"] > 0
@@ -170,6 +184,39 @@ def test_the_daily_build_read_its_window_and_kept_the_marts_history(
         "select min(game_date), count(*) from history.monitoring.daily_pipeline_health"
     ).fetchone()
     assert kept == whole
+
+
+# The monitor's last build of everything was this many days before AS_OF: before the open
+# incident's date too, so the days from it to the open date are rewritten only for the outage.
+OUTAGE_DAYS = 28
+
+
+def test_after_an_outage_of_the_monitor_the_daily_build_rewrites_the_days_it_missed(
+    daily_and_history, incident_season, tmp_path: Path
+) -> None:
+    """The runner passes the date of its last build of everything (monitor_last_built_date):
+    the daily build after a four-week outage rewrites the days it never built, from the rows
+    that arrived meanwhile, as the history build computes them. Without it those days keep
+    what the last build knew (nothing, for the days after it)."""
+    history, manifest = daily_and_history[1], daily_and_history[4]
+    before = AS_OF - timedelta(days=OUTAGE_DAYS)
+    outage = copy_warehouse(incident_season.warehouse, tmp_path)
+    cut_at(outage, before)
+    _build(outage, before, full=True, target=tmp_path / "t-before")
+    _replace_sources(outage, history)
+    last_built = before.date().isoformat()  # 18:00 UTC: the same ET date
+    _build(outage, AS_OF, full=False, target=tmp_path / "t-after", last_built=last_built)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{outage}' as outage (read_only)")
+        con.execute(f"attach '{history}' as history (read_only)")
+        missed = [before.date() + timedelta(days=i) for i in range(OUTAGE_DAYS + 1)]
+        compared, differ = _compare_marts(con, manifest, missed, "outage")
+    finally:
+        con.close()
+    assert not differ
+    assert compared["daily_pipeline_health"] == OUTAGE_DAYS + 1
+    assert compared["processor_daily_stats"] > 0
 
 
 def test_the_dead_letter_check_rebuilds_its_marts_and_catches_a_new_dead_letter(
