@@ -144,3 +144,55 @@ def test_the_runner_as_a_library_refuses_a_hostile_var_with_exit_3(
 def test_a_hostile_monitoring_dataset_never_becomes_a_table_name() -> None:
     with pytest.raises(SettingsError, match="must be a dataset name"):
         resolve(None, {"monitoring_dataset": 'monitoring"; drop schema nba_raw; --'})
+
+
+HOSTILE_TEXT = [
+    "it's",
+    "'); drop table monitoring.monitor_runs; --",
+    "back\\slash\\' and \\\\'' quotes",
+    'a "double" quote and a ? and a $since and an @since',
+    "line\nbreak\ttab \u00e9\u00e8 \U0001f3c0 /* not a comment */ -- nor this",
+    "nul \x00 inside",  # no literal can hold it: bound instead
+]
+
+
+def test_the_duckdb_warehouse_keeps_hostile_text_as_written(tmp_path: Path) -> None:
+    """The runner's statements inline their values as literals (binding makes DuckDB import
+    pandas): text with quotes, backslashes, placeholders, comments and a NUL reads back as it
+    was written, and nothing else is touched."""
+    import datetime as dt
+
+    import duckdb
+
+    from pipemon.warehouse.duckdb import DuckDBWarehouse, inline_params
+    from pipemon.warehouse.settings import WarehouseSettings
+
+    path = tmp_path / "w.duckdb"
+    duckdb.connect(str(path)).close()
+    wh = DuckDBWarehouse(WarehouseSettings("duckdb", "local", "monitoring", path=path))
+    wh.ensure_tables()
+    started = dt.datetime(2026, 1, 27, 18, 0, 1, 250000, tzinfo=dt.UTC)
+    rows = [
+        {"run_id": f"r{i}", "command": text, "vars": text, "exit_code": i, "started_at": started}
+        for i, text in enumerate(HOSTILE_TEXT)
+    ]
+    assert wh.insert_rows("monitor_runs", rows) == len(rows)
+    assert wh.insert_rows("monitor_runs", rows[:1]) == 0  # the key is still checked
+    wh.update_run("r0", {"dbt_seconds": 1.5, "error_message": HOSTILE_TEXT[1]})
+    got = wh.query(
+        "select run_id, command, vars, exit_code, started_at, dbt_seconds, error_message "
+        "from monitoring.monitor_runs where started_at >= @since order by run_id",
+        {"since": started},
+    )
+    assert [(r["command"], r["vars"], r["exit_code"]) for r in got] == [
+        (t, t, i) for i, t in enumerate(HOSTILE_TEXT)
+    ]
+    assert {r["started_at"] for r in got} == {started}
+    assert (got[0]["dbt_seconds"], got[0]["error_message"]) == (1.5, HOSTILE_TEXT[1])
+    wh.close()
+    # what inlining refuses goes to binding
+    assert inline_params("select ?", ["nul \x00 inside"]) is None
+    assert inline_params("select ? -- ?", [1]) is None
+    assert inline_params("select ?, ?", [1]) is None
+    assert inline_params("select $a", {"b": 1}) is None
+    assert inline_params("select '?', ?", ["x"]) == "select '?', 'x'"
