@@ -131,6 +131,15 @@
 {% endmacro %}
 
 
+{#- The closing filter of an incremental mart on its date: `where` the rewritten dates in a daily
+    build's incremental run, nothing otherwise (a history build writes every date it read). -#}
+{% macro pipemon_where_rewritten(date_column) -%}
+    {%- if pipemon_rewrites_only() -%}
+    where {{ pipemon_is_rewritten(date_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- The days a rolling baseline compares: in a history build every row of `relation`; in a daily
     build the rewritten days of `relation` and, before them, `baseline_window_days` of the days
     the mart stored (`stored`: the mart's own table), so a baseline reads a compact daily

@@ -74,6 +74,4 @@ scored as (
 )
 
 select * from scored
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('data_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('data_date') }}

@@ -39,6 +39,4 @@ joined as (
 )
 
 select * from joined
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('dead_lettered_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('dead_lettered_date') }}

@@ -41,6 +41,4 @@ flagged as (
 )
 
 select * from flagged
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('data_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('data_date') }}

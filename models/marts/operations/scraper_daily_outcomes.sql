@@ -3,6 +3,4 @@
 -- The logic lives in int_scraper_outcomes_resolved so that this mart is a leaf: its alert tests can fail
 -- without making dbt build skip the season sweep built from the same logic (docs/decisions.md).
 select * from {{ ref('int_scraper_outcomes_resolved') }}
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('game_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('game_date') }}

@@ -82,6 +82,4 @@ scored as (
 )
 
 select * from scored
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('game_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('game_date') }}

@@ -36,6 +36,4 @@ flagged as (
 )
 
 select * from flagged
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('check_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('check_date') }}

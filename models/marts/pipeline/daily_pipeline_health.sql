@@ -180,6 +180,4 @@ statused as (
 )
 
 select * from statused
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('game_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('game_date') }}

@@ -3,6 +3,4 @@
 -- The logic lives in int_phases_completed so that this mart is a leaf: its alert tests can fail
 -- without making dbt build skip the marts built from the same logic (docs/decisions.md).
 select * from {{ ref('int_phases_completed') }}
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('data_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('data_date') }}

@@ -3,6 +3,4 @@
 -- The logic lives in int_prediction_systems_covered so that this mart is a leaf: its alert tests can fail
 -- without making dbt build skip the marts built from the same logic (docs/decisions.md).
 select * from {{ ref('int_prediction_systems_covered') }}
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('game_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('game_date') }}

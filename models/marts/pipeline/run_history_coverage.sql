@@ -33,6 +33,4 @@ covered as (
 )
 
 select * from covered
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('data_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('data_date') }}

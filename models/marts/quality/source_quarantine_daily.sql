@@ -24,6 +24,4 @@ daily as (
 )
 
 select * from daily
-{% if pipemon_rewrites_only() %}
-    where {{ pipemon_is_rewritten('event_date') }}
-{% endif %}
+{{ pipemon_where_rewritten('event_date') }}
