@@ -185,14 +185,24 @@ class DuckDBWarehouse:
     # -- interface ---------------------------------------------------------------------------
     def ensure_tables(self) -> None:
         self._execute(f"create schema if not exists {_quote(self.schema)}")
+        have: dict[str, set[str]] = {}
+        for name, column in self._execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name = ?",
+            [self.schema],
+        ).fetchall():
+            have.setdefault(name, set()).add(column)
         for table in TABLES.values():
-            self._execute(ddl(table, self.table(table.name), "duckdb"))
+            if table.name not in have:
+                self._execute(ddl(table, self.table(table.name), "duckdb"))
+                continue
             # tables created by an older pipemon get the columns added since
             for column in table.columns:
-                self._execute(
-                    f"alter table {self.table(table.name)} add column if not exists "
-                    f"{column.name} {duckdb_type(column.type)}"
-                )
+                if column.name not in have[table.name]:
+                    self._execute(
+                        f"alter table {self.table(table.name)} add column if not exists "
+                        f"{column.name} {duckdb_type(column.type)}"
+                    )
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._rows(self._execute(sql, params or {}))

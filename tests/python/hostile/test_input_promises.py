@@ -196,3 +196,36 @@ def test_the_duckdb_warehouse_keeps_hostile_text_as_written(tmp_path: Path) -> N
     assert inline_params("select ?, ?", [1]) is None
     assert inline_params("select $a", {"b": 1}) is None
     assert inline_params("select '?', ?", ["x"]) == "select '?', 'x'"
+
+
+def test_a_runner_table_from_an_older_pipemon_gets_the_columns_added_since(
+    tmp_path: Path,
+) -> None:
+    import duckdb
+
+    from pipemon.warehouse.duckdb import DuckDBWarehouse
+    from pipemon.warehouse.settings import WarehouseSettings
+    from pipemon.warehouse.tables import TABLES
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema monitoring")
+    con.execute("create table monitoring.monitor_runs (run_id varchar, command varchar)")
+    con.execute("insert into monitoring.monitor_runs values ('r-old', 'run')")
+    con.close()
+    wh = DuckDBWarehouse(WarehouseSettings("duckdb", "local", "monitoring", path=path))
+    wh.ensure_tables()
+    wh.ensure_tables()  # again: nothing left to add
+    columns = [r["column_name"] for r in wh.query(
+        "select column_name from duckdb_columns() where schema_name = 'monitoring' "
+        "and table_name = 'monitor_runs' order by column_index"
+    )]  # fmt: skip
+    assert set(columns) == set(TABLES["monitor_runs"].column_names)
+    assert wh.query("select run_id, command from monitoring.monitor_runs") == [
+        {"run_id": "r-old", "command": "run"}
+    ]
+    assert {t.name for t in TABLES.values()} <= {
+        r["table_name"]
+        for r in wh.query("select table_name from duckdb_tables() where schema_name = 'monitoring'")
+    }
+    wh.close()
