@@ -53,10 +53,7 @@
     {%- if built in ('', 'None') -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', built) -%}
-        {{ exceptions.raise_compiler_error("var monitor_last_built_date must be a date 'YYYY-MM-DD', got '" ~ built ~ "'") }}
-    {%- endif -%}
-    {{ return(built) }}
+    {{ return(pipemon_checked_date('monitor_last_built_date', built)) }}
 {% endmacro %}
 
 

@@ -20,10 +20,7 @@
     {%- if dates is string -%}{%- set dates = [dates] if dates else [] -%}{%- endif -%}
     {%- set out = [] -%}
     {%- for d in dates -%}
-        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', d | string) -%}
-            {{ exceptions.raise_compiler_error("var monitor_open_dates must list dates 'YYYY-MM-DD', got '" ~ d ~ "'") }}
-        {%- endif -%}
-        {%- do out.append(d | string) -%}
+        {%- do out.append(pipemon_checked_date('monitor_open_dates', d)) -%}
     {%- endfor -%}
     {{ return(out) }}
 {%- endmacro %}
@@ -42,4 +39,14 @@
 {#- 'YYYY-MM-DD' strings as a comma-separated list of DATE literals. -#}
 {% macro pipemon_date_literals(dates) -%}
     {%- for d in dates %}cast('{{ d }}' as date){% if not loop.last %}, {% endif %}{% endfor -%}
+{%- endmacro %}
+
+
+{#- A date var's value as 'YYYY-MM-DD', or a compile error naming the var (the runner refuses a bad
+    value before dbt runs; this is the guard for dbt run by hand). -#}
+{% macro pipemon_checked_date(var_name, value) -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must hold dates 'YYYY-MM-DD', got '" ~ value ~ "'") }}
+    {%- endif -%}
+    {{ return(value | string) }}
 {%- endmacro %}

@@ -48,10 +48,7 @@
 {% macro pipemon_source_start_date() -%}
     {%- set start = var('source_start_date', '') -%}
     {%- if start -%}
-        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', start | string) -%}
-            {{ exceptions.raise_compiler_error("var source_start_date must look like 'YYYY-MM-DD', got '" ~ start ~ "'") }}
-        {%- endif -%}
-        cast('{{ start }}' as date)
+        cast('{{ pipemon_checked_date('source_start_date', start) }}' as date)
     {%- elif not pipemon_is_history_build() -%}
         {{ pipemon_daily_scan_start_date() }}
     {%- else -%}

@@ -87,6 +87,18 @@ class RunOptions:
     freshness: bool | None = None
     config_path: Path | None = None
 
+    @property
+    def dbt_selection(self) -> list[str]:
+        """The selection as dbt arguments: `--selector NAME`, `--select ...`, or none."""
+        if self.selector:
+            return ["--selector", self.selector]
+        return ["--select", *self.select] if self.select else []
+
+    @property
+    def selection_label(self) -> str | None:
+        """The selection as monitor_runs records it (`selector:NAME`; null: everything)."""
+        return f"selector:{self.selector}" if self.selector else " ".join(self.select) or None
+
 
 @dataclass
 class RunReport:
@@ -266,9 +278,7 @@ class Runner:
             "run_id": self.run_id,
             "command": opts.command,
             "target_name": settings.target_name if settings else opts.target,
-            "selection": f"selector:{opts.selector}"
-            if opts.selector
-            else " ".join(opts.select) or None,
+            "selection": opts.selection_label,
             "exclusion": " ".join(opts.exclude) or None,
             "vars": json.dumps(opts.vars) if opts.vars else None,
             "outcome": "running",
@@ -279,7 +289,6 @@ class Runner:
         since = now - dt.timedelta(days=cfg.history_days)
         state = incidents.fold(store.read(lambda s: s.incident_events(since)))
         open_dates = sorted({d for i in state.values() if not i.finished for d in i.open_dates()})
-        last_built = build.built_date(store.read(lambda s: s.last_run(everything=True)))
 
         # 1. build (or read the last build)
         declared = build.project_vars()
@@ -297,6 +306,9 @@ class Runner:
             )
         else:
             self.judged.add(MONITOR_PREFIX + "vars")
+        last_built = None  # read while the warehouse is open, and only for a build
+        if opts.command == "run":
+            last_built = build.built_date(store.read(lambda s: s.last_run(everything=True)))
         if wh is not None and opts.command == "run":
             wh.close()  # DuckDB: let dbt have the file
         can_build = (
@@ -316,10 +328,7 @@ class Runner:
                 # after an outage of the monitor, the daily build rewrites the days it missed
                 run_vars.setdefault("monitor_last_built_date", last_built)
             freshness = cfg.freshness if opts.freshness is None else opts.freshness
-            selection = ["--selector", opts.selector] if opts.selector else []
-            if opts.select:
-                selection = ["--select", *opts.select]
-            built = build.build(opts.target, run_vars, selection, opts.exclude, freshness)
+            built = build.build(opts.target, run_vars, opts.dbt_selection, opts.exclude, freshness)
         elif opts.command == "alert" and not bad_vars:
             built = build.last_results(settings)
         self.report.dbt_seconds += built.dbt_seconds

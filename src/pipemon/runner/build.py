@@ -64,13 +64,13 @@ def as_of(resolved: Mapping[str, Any], now: dt.datetime) -> dt.datetime:
 def built_date(run: Mapping[str, Any] | None) -> str | None:
     """The ET date of the moment a recorded run built as of (its vars' as_of, else when it
     started), 'YYYY-MM-DD'; None without a run or a moment."""
-    started = (run or {}).get("started_at")
+    started = run.get("started_at") if run else None
     if not isinstance(started, dt.datetime):
         return None
     if started.tzinfo is None:
         started = started.replace(tzinfo=dt.UTC)
     try:
-        recorded = json.loads(run.get("vars") or "{}") if run else {}
+        recorded = json.loads(run.get("vars") or "{}") if run else None
         moment = as_of(recorded if isinstance(recorded, dict) else {}, started)
     except ValueError:  # unreadable vars or as_of: when it started
         moment = started

@@ -146,6 +146,14 @@ def test_a_hostile_monitoring_dataset_never_becomes_a_table_name() -> None:
         resolve(None, {"monitoring_dataset": 'monitoring"; drop schema nba_raw; --'})
 
 
+def _embedded(path: Path):
+    """The runner's DuckDB warehouse on the file `path`."""
+    from pipemon.warehouse.duckdb import DuckDBWarehouse
+    from pipemon.warehouse.settings import WarehouseSettings
+
+    return DuckDBWarehouse(WarehouseSettings("duckdb", "local", "monitoring", path=path))
+
+
 HOSTILE_TEXT = [
     "it's",
     "'); drop table monitoring.monitor_runs; --",
@@ -164,12 +172,11 @@ def test_the_duckdb_warehouse_keeps_hostile_text_as_written(tmp_path: Path) -> N
 
     import duckdb
 
-    from pipemon.warehouse.duckdb import DuckDBWarehouse, inline_params
-    from pipemon.warehouse.settings import WarehouseSettings
+    from pipemon.warehouse.duckdb import inline_params
 
     path = tmp_path / "w.duckdb"
     duckdb.connect(str(path)).close()
-    wh = DuckDBWarehouse(WarehouseSettings("duckdb", "local", "monitoring", path=path))
+    wh = _embedded(path)
     wh.ensure_tables()
     started = dt.datetime(2026, 1, 27, 18, 0, 1, 250000, tzinfo=dt.UTC)
     rows = [
@@ -203,8 +210,6 @@ def test_a_runner_table_from_an_older_pipemon_gets_the_columns_added_since(
 ) -> None:
     import duckdb
 
-    from pipemon.warehouse.duckdb import DuckDBWarehouse
-    from pipemon.warehouse.settings import WarehouseSettings
     from pipemon.warehouse.tables import TABLES
 
     path = tmp_path / "old.duckdb"
@@ -213,7 +218,7 @@ def test_a_runner_table_from_an_older_pipemon_gets_the_columns_added_since(
     con.execute("create table monitoring.monitor_runs (run_id varchar, command varchar)")
     con.execute("insert into monitoring.monitor_runs values ('r-old', 'run')")
     con.close()
-    wh = DuckDBWarehouse(WarehouseSettings("duckdb", "local", "monitoring", path=path))
+    wh = _embedded(path)
     wh.ensure_tables()
     wh.ensure_tables()  # again: nothing left to add
     columns = [r["column_name"] for r in wh.query(
