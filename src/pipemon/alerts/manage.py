@@ -51,6 +51,10 @@ def open_incident_rows(wh: Warehouse, now: dt.datetime) -> list[dict[str, Any]]:
                 "test_name": cause.check_name,
                 "target": cause.target,
                 "game_date": cause.game_date,
+                "first_date": (incident.dates() or [None])[0],
+                "last_date": (incident.dates() or [None])[-1],
+                "days": len(incident.dates()),
+                "dates": incident.span(),
                 "owner": cause.owner,
                 "subject": render.subject(
                     cause, severity=incident.severity, more=len(incident.members) - 1
@@ -106,16 +110,16 @@ def _age(incident: Incident, now: dt.datetime) -> str:
 def listing(items: list[Incident], now: dt.datetime) -> str:
     if not items:
         return "No open incidents.\n"
-    lines = [f"{'id':<9} {'status':<7} {'sev':<5} {'age':>5}  {'members':>7}  cause"]
+    lines = [f"{'id':<9} {'status':<7} {'sev':<5} {'age':>5}  {'members':>7}  {'days':>4}  cause"]
     for i in items:
         cause = i.cause_finding
-        key = " ".join(p for p in (cause.target, cause.game_date) if p)
+        key = " ".join(p for p in (cause.target, i.span() or cause.game_date) if p)
         status = i.status(now)
         what = cause.check_name if cause.source == "test" else cause.description
         note = f"  (acked until {i.ack_until:%Y-%m-%d %H:%M} UTC)" if status == "acked" else ""
         lines.append(
             f"{i.incident_id:<9} {status:<7} {i.severity:<5} {_age(i, now):>5}  "
-            f"{len(i.members):>7}  {what}: {key}{note}"
+            f"{len(i.members):>7}  {len(i.dates()):>4}  {what}: {key}{note}"
         )
     return "\n".join(lines) + "\n"
 
@@ -127,6 +131,8 @@ def show(wh: Warehouse, ident: str, now: dt.datetime) -> str:
         f"Incident {incident.incident_id}: {incident.status(now)}, {incident.severity}, "
         f"opened {incident.opened_at:%Y-%m-%d %H:%M} UTC",
     ]
+    if incident.dates():
+        lines.append(f"Dates: {incident.span()}")
     if incident.ack_reason:
         lines.append(f"Acknowledged until {incident.ack_until}: {incident.ack_reason}")
     if incident.close_reason:

@@ -2,7 +2,8 @@
 
 An incident is paged once when it opens (`alert`). While it stays open, every run that still
 finds it failing is an occurrence: recorded in alert_log as `suppressed` (counted, not sent),
-except when the reminder ladder says it is time (`reminder`): the first reminder comes
+except when it changed in a way a person acts on (`update`: it spread, got worse or got
+better; incidents.py says what changed) or when the reminder ladder says it is time (`reminder`): the first reminder comes
 `reminder_ladder_minutes[0]` after the last message, the next `[1]` after that, and the last
 step repeats. An acknowledged incident is silent until its acknowledgement expires; the first
 run after the expiry reminds. Never more than `max_per_hour` messages per incident in 60
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SENT_KINDS = ("alert", "reminder")
+SENT_KINDS = ("alert", "update", "reminder")
 OCCURRENCE_KINDS = (*SENT_KINDS, "suppressed")
 
 
@@ -59,7 +60,7 @@ class Episode:
 
 @dataclass(frozen=True)
 class Decision:
-    kind: str  # alert | reminder | suppressed
+    kind: str  # alert | update | reminder | suppressed
     occurrence: int
     first_seen: dt.datetime
     suppressed_count: int
@@ -97,11 +98,13 @@ def decide(
     *,
     opened_at: dt.datetime | None = None,
     ack_until: dt.datetime | None = None,
+    changed: bool = False,
 ) -> Decision:
     """What to do with one more occurrence of an incident at `now`.
 
     `opened_at` is when the incident opened (an incident older than the history read has sent
-    its alert already); `ack_until` silences it until then."""
+    its alert already); `ack_until` silences it until then; `changed`: it spread, got worse or
+    got better this run (told at once, within the hourly limit)."""
     occurrences = episode.occurrences
     n = len(occurrences) + 1
     first_seen = episode.first_seen or opened_at or now
@@ -114,6 +117,8 @@ def decide(
     hour_ago = now - dt.timedelta(hours=1)
     if sum(1 for e in sends if e.at > hour_ago) >= limits.max_per_hour:
         return Decision("suppressed", n, first_seen, suppressed)
+    if changed:
+        return Decision("update", n, first_seen, suppressed)
     last = sends[-1].at if sends else (opened_at or now)
     if ack_until is not None and ack_until > last:
         return Decision("reminder", n, first_seen, suppressed)  # the acknowledgement ran out

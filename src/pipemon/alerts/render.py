@@ -75,6 +75,8 @@ def subject(
         tag = f"[pipemon {LABELS.get(severity, severity.upper())}]"
     if kind == "reminder":
         tag = tag[:-1] + f" x{occurrence}]"
+    elif kind == "update":
+        tag = tag[:-1] + " update]"
     head = f"{tag} "
     tail = f" +{more}" if more else ""
     room = SUBJECT_MAX - len(head) - len(tail)
@@ -182,9 +184,12 @@ def incident_body(
     now: dt.datetime | None = None,
     runbook_url: str = "",
     ack_until: dt.datetime | None = None,
+    span: str = "",
+    changes: Sequence[str] = (),
 ) -> str:
-    """The text of an incident's alert, reminder or resolved message: the cause first (its
-    fields, failing rows and runbook), then what it explains, then what to type next."""
+    """The text of an incident's alert, update, reminder or resolved message: the cause first
+    (its fields, failing rows and runbook), then what it explains, then what to type next.
+    `span`: the dates the incident holds, in words; `changes`: what an update tells."""
     cause = safe_finding(cause)
     consequences = [safe_finding(f) for f in consequences]
     lines: list[str] = []
@@ -194,6 +199,8 @@ def incident_body(
             f"Resolved: {cause.description.rstrip('. ')}. Its checks pass again on their dates."
         )
         lines.append(f"Incident {incident_id}: opened {_stamp(opened_at)}, resolved {_stamp(now)}.")
+        if span:
+            lines.append(f"Dates: {safe_line(span)}.")
         lines.append("")
         lines += _fields(cause)
         if consequences:
@@ -203,6 +210,11 @@ def incident_body(
     lines.append(f"{cause.description.rstrip('. ')}.")
     times = "time" if occurrence == 1 else "times"
     lines.append(f"Incident {incident_id}, {since}, seen {occurrence} {times}.".replace(", ,", ","))
+    if span:
+        lines.append(f"Dates: {safe_line(span)}.")
+    if kind == "update" and changes:
+        lines.append("What changed since the last message:")
+        lines += [f"  - {safe_line(c)}" for c in changes]
     if kind == "reminder":
         if ack_until is not None and now is not None and ack_until <= now:
             lines.append(f"Still failing after the acknowledgement ran out ({_stamp(ack_until)}).")

@@ -259,11 +259,23 @@ def incidents(s: Settings) -> db.Dashboard:
         )
         .with_panel(
             table.Panel()
+            .title("Incidents: one per outage, with its dates")
+            .description(
+                "fct_incidents: open ones first; an outage of many days is one row "
+                "(first and last game date, days)."
+            )
+            .datasource(DATASOURCE)
+            .with_target(target(q.INCIDENTS, settings=s))
+            .filterable(True)
+            .grid_pos(_grid(0, 0, 24, 8))
+        )
+        .with_panel(
+            table.Panel()
             .title("Alerts raised")
             .datasource(DATASOURCE)
             .with_target(target(q.ALERTS, settings=s))
             .filterable(True)
-            .grid_pos(_grid(0, 0, 24, 9))
+            .grid_pos(_grid(0, 8, 24, 9))
         )
         .with_panel(
             table.Panel()
@@ -271,14 +283,14 @@ def incidents(s: Settings) -> db.Dashboard:
             .datasource(DATASOURCE)
             .with_target(target(q.FAILED_PROCESSORS, settings=s))
             .filterable(True)
-            .grid_pos(_grid(0, 9, 24, 8))
+            .grid_pos(_grid(0, 17, 24, 8))
         )
         .with_panel(
             table.Panel()
             .title("Dead-lettered messages")
             .datasource(DATASOURCE)
             .with_target(target(q.DEAD_LETTERS, settings=s))
-            .grid_pos(_grid(0, 17, 12, 8))
+            .grid_pos(_grid(0, 25, 12, 8))
         )
         .with_panel(
             table.Panel()
@@ -286,14 +298,14 @@ def incidents(s: Settings) -> db.Dashboard:
             .description("Hours since each pipeline log table received a row, at the last build.")
             .datasource(DATASOURCE)
             .with_target(target(q.LOG_TABLE_FRESHNESS, settings=s))
-            .grid_pos(_grid(12, 17, 12, 8))
+            .grid_pos(_grid(12, 25, 12, 8))
         )
         .with_panel(
             stat.Panel()
             .title("Incomplete game dates in range")
             .datasource(DATASOURCE)
             .with_target(target(q.RULE_INCOMPLETE_DAYS, settings=s))
-            .grid_pos(_grid(0, 25, 6, 4))
+            .grid_pos(_grid(0, 33, 6, 4))
         )
     )
 

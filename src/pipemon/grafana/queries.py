@@ -242,6 +242,24 @@ where kind != 'summary' and $__timeFilter(timestamp(game_date))
 order by created_at desc
 """)
 
+INCIDENTS = Sql("""
+select
+    incident_id,
+    incident_status,
+    severity,
+    test_name,
+    target,
+    first_game_date,
+    last_game_date,
+    day_count,
+    member_count,
+    opened_at,
+    resolved_at
+from ${dataset}.fct_incidents
+where is_open or $__timeFilter(opened_at)
+order by is_open desc, severity, first_game_date
+""")
+
 FAILED_PROCESSORS = Sql(f"""
 select
     data_date,

@@ -30,6 +30,7 @@ class OpenIncident:
     runbook: str = ""
     sample: dict[str, Any] = field(default_factory=dict)
     failing_rows: int | None = None
+    dates: str = ""  # the dates the incident spans, in words (`7 days since 2025-12-13 ...`)
 
     def age_hours(self, now: datetime) -> float | None:
         if self.opened_at is None:
@@ -91,4 +92,5 @@ def _incident(incident: Any, now: dt.datetime) -> OpenIncident:
         runbook=cause.runbook,
         sample=sample,
         failing_rows=cause.row_count or None,
+        dates=incident.span(),
     )

@@ -370,6 +370,7 @@ class Runner:
             judged_checks=self.judged,
             judged_dates=judged_dates,
             now=now,
+            resolved_vars=resolved_vars,
         )
         history: dict[str, list[policy.Event]] = {}
         if not opts.dry_run:

@@ -2,9 +2,9 @@
 
 Findings are grouped by cause (alerts/grouping.py) and attached to incidents
 (alerts/incidents.py); each incident then gets at most one message per run, decided by the
-reminder ladder (alerts/policy.py): opened -> `alert`, still failing -> `reminder` or
-`suppressed`, fixed -> `resolved`. Closed incidents send nothing. Messages come out in a
-stable order: severity, then date, then incident.
+reminder ladder (alerts/policy.py): opened -> `alert`, changed (spread, worse, better) ->
+`update`, still failing -> `reminder` or `suppressed`, fixed -> `resolved`. Closed incidents
+send nothing. Messages come out in a stable order: severity, then date, then incident.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pipemon import project
 from pipemon.alerts import grouping, incidents, policy, render
 from pipemon.alerts.config import AlertsConfig
-from pipemon.alerts.incidents import Incident, Plan
+from pipemon.alerts.incidents import Incident, Plan, describe_span
 from pipemon.alerts.model import Finding, Message
 
 MONITOR_RUNBOOK = "monitoring"
@@ -48,6 +49,7 @@ def message(
     *,
     samples: bool,
     failing: list[str] | None = None,
+    changes: list[str] | None = None,
 ) -> Message:
     members = incident.ordered_members
     cause = members[0].finding
@@ -66,6 +68,10 @@ def message(
         now=now,
         runbook_url=runbook_url(cfg, cause),
         ack_until=incident.ack_until,
+        span=incident.span()
+        if kind != "resolved"
+        else describe_span(incident.dates(), open_now=False),
+        changes=changes or [],
     )
     return Message(
         kind=kind,
@@ -89,19 +95,35 @@ def messages(
 ) -> list[Message]:
     """One message (or counted repeat) per incident this run touched, in stable order."""
     out: list[tuple[tuple[int, str, str], Message]] = []
-    for iid, failing in plan.failing.items():
+    # incidents still failing, and incidents that only got better (some dates fixed)
+    touched = dict(plan.failing)
+    for iid in plan.changes:
+        if iid not in touched and iid not in plan.resolved:
+            touched[iid] = []
+    for iid, failing in touched.items():
         incident = plan.incidents[iid]
         if incident.closed:
             continue
         new = iid in plan.opened
+        changes = plan.changes.get(iid, [])
         decision = policy.decide(
             policy.Episode(list(history.get(iid, []))),
             now,
             cfg.limits,
             opened_at=None if new else incident.opened_at,
             ack_until=incident.ack_until,
+            changed=bool(changes),
         )
-        msg = message(cfg, incident, decision.kind, decision, now, samples=samples, failing=failing)
+        msg = message(
+            cfg,
+            incident,
+            decision.kind,
+            decision,
+            now,
+            samples=samples,
+            failing=failing,
+            changes=changes,
+        )
         out.append((incident.sort_key(), msg))
     for iid in plan.resolved:
         incident = plan.incidents[iid]
@@ -124,9 +146,19 @@ def make_plan(
     judged_dates: set[str] | None,
     now: dt.datetime,
     project_dir: Path | None = None,
+    resolved_vars: Mapping[str, Any] | None = None,
 ) -> Plan:
+    """`resolved_vars`: the vars dbt resolved (`incident_clean_days_to_end`,
+    `incident_worse_factor`); without them, the project's defaults."""
     phases = grouping.processor_phases(project_dir or project.project_dir())
     groups = grouping.group(findings, phases)
+    given = resolved_vars or {}
     return incidents.plan(
-        state, groups, judged_checks=judged_checks, judged_dates=judged_dates, now=now
+        state,
+        groups,
+        judged_checks=judged_checks,
+        judged_dates=judged_dates,
+        now=now,
+        clean_days=int(given.get("incident_clean_days_to_end", 3)),
+        worse_factor=float(given.get("incident_worse_factor", 2)),
     )
