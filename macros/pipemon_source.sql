@@ -2,10 +2,18 @@
     is declared `meta.optional` (a planned table the team has not deployed yet) - an empty, typed
     stand-in with the contract's columns, so the build goes on and the monitor reports the table
     as not logged yet (model `monitor_source_availability`).
-    Offline compiles (var `offline_compile`) cannot ask the warehouse and assume the table exists. -#}
+    Offline compiles (var `offline_compile`) cannot ask the warehouse and assume the table exists.
+    With var `read_as_of` (a backtest: `pipemon backtest`), the table as it stood at as_of
+    (pipemon_source_as_it_stood). Every staging read of a contract table goes through here. -#}
 {% macro pipemon_source(source_name, table_name) %}
     {%- set relation = source(source_name, table_name) -%}
     {%- if pipemon_source_exists(source_name, table_name) -%}
+        {%- if execute and var('read_as_of', false) -%}
+            {%- set meta = pipemon_source_node(source_name, table_name).meta -%}
+            {%- if meta.get('written_at') -%}
+                {{ return(pipemon_source_as_it_stood(relation, meta)) }}
+            {%- endif -%}
+        {%- endif -%}
         {{ return(relation) }}
     {%- endif -%}
     {%- set node = pipemon_source_node(source_name, table_name) -%}
@@ -14,6 +22,28 @@
         {%- do columns.append('cast(null as ' ~ pipemon_contract_type(column.data_type) ~ ') as ' ~ adapter.quote(column.name)) -%}
     {%- endfor -%}
     {{ return('(select ' ~ (columns | join(', ')) ~ ' where 1 = 0)') }}
+{% endmacro %}
+
+
+{#- A source table as it stood at as_of, read in place (a filter, never a copy): rows whose
+    write-time column (`meta.written_at`, declared once per table in the sources YAML) is later
+    than as_of are left out. A table the pipeline rewrites in place (`meta.as_of_values`: the
+    schedule, whose loads MERGE a game's row) keeps such rows with the listed columns as they
+    stood before the rewrite (a game final later was still scheduled) and its write time at
+    as_of. A row with no write time is kept. -#}
+{% macro pipemon_source_as_it_stood(relation, meta) %}
+    {%- set written = adapter.quote(meta.written_at) -%}
+    {%- set later = written ~ ' > ' ~ pipemon_as_of() -%}
+    {%- set values = meta.get('as_of_values') or {} -%}
+    {%- if values -%}
+        {%- set replaced = [] -%}
+        {%- for column, value in values.items() -%}
+            {%- do replaced.append('case when ' ~ later ~ ' then ' ~ value ~ ' else ' ~ adapter.quote(column) ~ ' end as ' ~ adapter.quote(column)) -%}
+        {%- endfor -%}
+        {%- do replaced.append('case when ' ~ later ~ ' then ' ~ pipemon_as_of() ~ ' else ' ~ written ~ ' end as ' ~ written) -%}
+        {{ return('(select * replace (' ~ (replaced | join(', ')) ~ ') from ' ~ relation ~ ')') }}
+    {%- endif -%}
+    {{ return('(select * from ' ~ relation ~ ' where not coalesce(' ~ later ~ ', false))') }}
 {% endmacro %}
 
 

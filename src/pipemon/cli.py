@@ -26,6 +26,7 @@ COMMANDS = (
     "report",
     "grafana",
     "sweep",
+    "backtest",
 )
 
 

@@ -3,7 +3,7 @@ with
 
 source as (
 
-    select * from {{ source('analytics', 'player_game_summary') }}
+    select * from {{ pipemon_source('analytics', 'player_game_summary') }}
     where game_date >= {{ pipemon_source_start_date() }}
 
 ),

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('orchestration', 'scraper_execution_log') }}
+    select * from {{ pipemon_source('orchestration', 'scraper_execution_log') }}
     where triggered_at >= cast({{ pipemon_source_start_date() }} as {{ dbt.type_timestamp() }})
 
 ),

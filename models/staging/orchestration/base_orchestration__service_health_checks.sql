@@ -3,7 +3,7 @@ with
 
 source as (
 
-    select * from {{ source('orchestration', 'service_health_checks') }}
+    select * from {{ pipemon_source('orchestration', 'service_health_checks') }}
     where checked_at >= cast({{ pipemon_source_start_date() }} as {{ dbt.type_timestamp() }})
 
 ),

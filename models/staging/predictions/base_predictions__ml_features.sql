@@ -3,7 +3,7 @@ with
 
 source as (
 
-    select * from {{ source('predictions', 'ml_feature_store_v2') }}
+    select * from {{ pipemon_source('predictions', 'ml_feature_store_v2') }}
     where game_date >= {{ pipemon_source_start_date() }}
 
 ),

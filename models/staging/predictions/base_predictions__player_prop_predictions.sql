@@ -3,7 +3,7 @@ with
 
 source as (
 
-    select * from {{ source('predictions', 'player_prop_predictions') }}
+    select * from {{ pipemon_source('predictions', 'player_prop_predictions') }}
     where game_date >= {{ pipemon_source_start_date() }}
 
 ),

@@ -5,7 +5,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'bettingpros_player_points_props') }}
+    select * from {{ pipemon_source('raw', 'bettingpros_player_points_props') }}
     where game_date >= {{ pipemon_source_start_date() }}
 
 ),

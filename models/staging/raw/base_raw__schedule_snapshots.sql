@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'nbac_schedule') }}
+    select * from {{ pipemon_source('raw', 'nbac_schedule') }}
     where game_date >= {{ pipemon_schedule_start_date() }}
 
 ),

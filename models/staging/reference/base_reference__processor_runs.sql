@@ -3,7 +3,7 @@ with
 
 source as (
 
-    select * from {{ source('reference', 'processor_run_history') }}
+    select * from {{ pipemon_source('reference', 'processor_run_history') }}
     where data_date >= {{ pipemon_source_start_date() }}
 
 ),

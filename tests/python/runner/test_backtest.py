@@ -1,0 +1,93 @@
+"""`pipemon backtest` on the generated season: the monitor replayed at 08:00 ET day after day,
+each moment seeing only the rows written by then, in scratch state. An outage of many days is
+one incident, told once when it opens; the live incidents are never touched."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+
+import duckdb
+import pytest
+
+from pipemon import backtest
+from pipemon.cli import main
+from warehouse.replay import copy_warehouse
+
+FIRST, LAST = dt.date(2025, 12, 13), dt.date(2025, 12, 16)
+
+
+def test_a_daily_backtest_tells_each_outage_once(incident_season, tmp_path, monkeypatch, capsys):
+    live = copy_warehouse(incident_season.warehouse, tmp_path)
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(live))
+    monkeypatch.setenv("PIPEMON_ALERTS_CONFIG", str(tmp_path / "alerts.yml"))
+    (tmp_path / "alerts.yml").write_text(
+        "channels:\n  local: {url: 'file://" + str(tmp_path / "live.log") + "'}\n"
+        "default_channels: [local]\n"
+    )
+    con = duckdb.connect(str(live))
+    before = con.execute("select count(*) from duckdb_tables()").fetchone()
+    con.close()
+
+    code = main(
+        [
+            "backtest",
+            "--from", str(FIRST), "--to", str(LAST), "--at", "08:00",
+            "--scratch", str(tmp_path / "scratch"), "--json",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    print(json.dumps({k: result[k] for k in ("total_messages", "messages_per_day")}))
+    incidents = result["incidents"]
+    # the causes injected on these days (the season truth), each one outage
+    injected = {
+        r["kind"]
+        for r in incident_season.truth["incidents"]
+        if str(FIRST - dt.timedelta(days=3)) <= r["game_date"] <= str(LAST)
+    }
+    assert injected and len(incidents) <= 2 * len(injected)
+    # an outage of several days is one incident holding them all
+    assert any(i["days"] >= len(range((LAST - FIRST).days + 1)) for i in incidents)
+    # each incident is told once as an alert: its later days are reminders or updates, never a
+    # new alert
+    alerts = Counter(
+        m["incident_id"] for moment in result["moments"] for m in moment["messages"]
+        if m["kind"] == "alert"
+    )  # fmt: skip
+    assert alerts and all(n == 1 for n in alerts.values())
+    for i in incidents:
+        assert i["first_told"] is not None and i["kinds"][0] == "alert"
+    # far fewer messages than one per failing date per day
+    assert result["total_messages"] < sum(i["days"] for i in incidents) + len(incidents) * 4
+    # the live warehouse: no incident, no message, no table added; nothing sent to its channel
+    con = duckdb.connect(str(live))
+    try:
+        assert con.execute("select count(*) from duckdb_tables()").fetchone() == before
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        if "incident_events" in tables:
+            assert con.execute("select count(*) from incident_events").fetchone() == (0,)
+    finally:
+        con.close()
+    assert not (tmp_path / "live.log").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--from", "2025-12-13", "--to", "12/16"], "expected a date YYYY-MM-DD"),
+        (["--from", "2025-12-13", "--to", "2025-12-16", "--at", "8h"], "expected times HH:MM"),
+    ],
+)
+def test_bad_backtest_arguments_are_refused(args, expected, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["backtest", *args])
+    assert stop.value.code == 2 and expected in capsys.readouterr().err
+
+
+def test_backtest_moments_follow_the_pipeline_time_zone():
+    zone = backtest.pipeline_zone()
+    at = backtest.moments(dt.date(2026, 3, 7), dt.date(2026, 3, 8), [dt.time(8, 0)], zone)
+    # 08:00 ET is 13:00 UTC before the switch to daylight time and 12:00 UTC after it
+    assert [m.hour for m in at] == [13, 12]
