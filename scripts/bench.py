@@ -26,7 +26,8 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 import duckdb
@@ -297,7 +298,44 @@ def machine() -> str:
     )
 
 
-def report(results: list[SizeResult], scans: tuple[list[str], int, int], command: str) -> str:
+BACKTEST_DAYS = 30
+
+
+def measure_backtest(tmp: Path, base_env: dict[str, str]) -> dict[str, float]:
+    """A 30-day backtest at 08:00 ET (1 season x scale 1) against 30 daily builds as of the same
+    moments: what replaying a month costs beside the builds it replays."""
+    warehouse = tmp / "s1x1.duckdb"
+    env = dict(base_env, PIPEMON_DUCKDB_PATH=str(warehouse))
+    truth = json.loads(warehouse.with_name(warehouse.stem + ".truth.json").read_text())
+    last = date.fromisoformat(truth["end"]) - timedelta(days=1)
+    first = last - timedelta(days=BACKTEST_DAYS - 1)
+    scratch = tmp / "backtest"
+    backtest = timed(
+        [str(BIN / "pipemon"), "backtest", "--from", str(first), "--to", str(last),
+         "--at", "08:00", "--scratch", str(scratch), "--json"],
+        env,
+    )  # fmt: skip
+    target = tmp / "target_daily30"
+    common = {"season_opening_date": truth["season_start"]}
+    dbt = [str(BIN / "dbt"), "--quiet", "build", "--target-path", str(target),
+           "--vars", json.dumps(common), "--exclude-resource-type", "unit_test"]  # fmt: skip
+    from pipemon import backtest as replay
+
+    daily = 0.0
+    for moment in replay.moments(first, last, [clock_time(8, 0)], replay.pipeline_zone()):
+        as_of = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        daily += timed(
+            dbt, dict(env, PIPEMON_RUN_VARS=json.dumps({"as_of": as_of})), (0, 1)
+        ).seconds
+    return {"backtest": backtest.seconds, "daily_builds": daily}
+
+
+def report(
+    results: list[SizeResult],
+    scans: tuple[list[str], int, int],
+    command: str,
+    backtest_cost: dict[str, float] | None = None,
+) -> str:
     out = [
         f"# Benchmarks\n\nRun {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` on {machine()}.",
         "Every figure is one run on a shared machine: compare ratios within the table, not "
@@ -398,10 +436,14 @@ def main() -> None:
     for seasons, scale in sizes:
         print(f"measuring {seasons} season(s) x scale {scale} ...", file=sys.stderr, flush=True)
         results.append(measure_size(seasons, scale, tmp, env))
+    backtest_cost = None
+    if (1, 1) in sizes:
+        print(f"a {BACKTEST_DAYS}-day backtest ...", file=sys.stderr, flush=True)
+        backtest_cost = measure_backtest(tmp, env)
     print("compiling for BigQuery offline ...", file=sys.stderr, flush=True)
     scans = scans_table("2026-04-12 18:00:00")
     command = "python scripts/bench.py " + " ".join(sys.argv[1:])
-    text = report(results, scans, command.strip())
+    text = report(results, scans, command.strip(), backtest_cost)
     print(text)
     args.out.write_text(text)
     print(f"written to {args.out}; warehouses in {tmp}", file=sys.stderr)

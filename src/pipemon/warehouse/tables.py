@@ -133,8 +133,8 @@ TEST_RESULTS = Table(
 INCIDENT_EVENTS = Table(
     name="incident_events",
     description=(
-        "One row per transition of an incident (append-only): opened, joined, member_resolved, "
-        "resolved, acked, closed. The current state of an incident is the fold of its rows."
+        "One row per transition of an incident (append-only): opened, joined, updated, "
+        "member_resolved, resolved, acked, closed. The current state of an incident is the fold of its rows."
     ),
     columns=(
         Column("event_id", "STRING", "Primary key."),
@@ -143,7 +143,7 @@ INCIDENT_EVENTS = Table(
         Column(
             "event_type",
             "STRING",
-            "opened, joined, member_resolved, resolved, acked, closed.",
+            "opened, joined, updated, member_resolved, resolved, acked, closed.",
         ),
         Column("signature", "STRING", "The member the event is about (check, date, target)."),
         Column("cause_signature", "STRING", "The incident's cause."),

@@ -39,8 +39,13 @@ def test_a_daily_backtest_tells_each_outage_once(incident_season, tmp_path, monk
     )  # fmt: skip
     assert code == 0
     result = json.loads(capsys.readouterr().out)
-    print(json.dumps({k: result[k] for k in ("total_messages", "messages_per_day")}))
     incidents = result["incidents"]
+    # before incidents spanned dates, every failing (check, target, date) was its own incident
+    per_outage = {
+        f"{i['check']}: {i['target']}": {"days": i["days"], "messages": i["kinds"]}
+        for i in incidents
+    }
+    print(json.dumps({"total_messages": result["total_messages"], "outages": per_outage}))
     # the causes injected on these days (the season truth), each one outage
     injected = {
         r["kind"]
@@ -65,9 +70,10 @@ def test_a_daily_backtest_tells_each_outage_once(incident_season, tmp_path, monk
     con = duckdb.connect(str(live))
     try:
         assert con.execute("select count(*) from duckdb_tables()").fetchone() == before
-        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-        if "incident_events" in tables:
-            assert con.execute("select count(*) from incident_events").fetchone() == (0,)
+        for (schema,) in con.execute(
+            "select schema_name from duckdb_tables() where table_name = 'incident_events'"
+        ).fetchall():
+            assert con.execute(f"select count(*) from {schema}.incident_events").fetchone() == (0,)
     finally:
         con.close()
     assert not (tmp_path / "live.log").exists()
