@@ -202,7 +202,7 @@ RULES: dict[str, Callable[[str, object], object]] = {
     "daily_scan_margin_days": lambda n, v: whole_number(n, v, 0, 400),
     "scraper_log_retention_days": lambda n, v: whole_number(n, v, 0, 3660),
     "bootstrap_days": lambda n, v: whole_number(n, v, 0, 120),
-    "incident_clean_days_to_end": lambda n, v: whole_number(n, v, 1, 60),
+    "incident_clean_days_to_end": lambda n, v: whole_number(n, v, 0, 60),
     "incident_worse_factor": lambda n, v: number(n, v, 1.1, 1000),
     "max_run_duration_hours": lambda n, v: number(n, v, 1, 24 * 365),
     "pipeline_timezone": _timezone,

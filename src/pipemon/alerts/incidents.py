@@ -339,7 +339,8 @@ def plan(
     worse_factor: float = 2.0,
 ) -> Plan:
     """Attach this run's grouped findings to incidents (an outage's new dates to the incident it
-    has), open new ones, resolve fixed ones, and say what changed."""
+    has; `clean_days` 0: every date its own incident), open new ones, resolve fixed ones, and
+    say what changed."""
     out = Plan(incidents=dict(incidents))
     live = [i for i in incidents.values() if not i.finished]
     owner: dict[str, Incident] = {}
@@ -352,7 +353,7 @@ def plan(
     for grp in groups:
         failing_now |= {f.signature for f in grp.members}
         hit = next((owner[f.signature] for f in grp.members if f.signature in owner), None)
-        if hit is None:
+        if hit is None and clean_days > 0:
             hit = _outage(out.incidents.values(), grp, clean_days)
         if hit is None:
             incident = Incident(new_incident_id(), grp.cause.signature, now)
