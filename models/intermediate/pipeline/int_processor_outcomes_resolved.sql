@@ -40,6 +40,8 @@ expected as (
     inner join phase_days
         on registry.phase = phase_days.phase
     where registry.is_expected_every_game_day
+        -- a processor fed only by scrapers no workflow schedules runs only by hand
+        and registry.is_fed_only_by_unscheduled_scrapers is not true
         and phase_days.is_game_day
         and not phase_days.is_relaxed
         and {{ pipemon_is_live('registry', 'phase_days.data_date') }}

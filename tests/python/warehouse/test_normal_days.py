@@ -1,0 +1,276 @@
+"""Plain regular-season days as the real pipeline writes them (issue 19's normal-day defects).
+
+A quiet stretch of the 2025-26 season is generated in the real formats without the plan's new
+log tables (`logs="existing"`, the pipeline as it is), then rewritten where the real pipeline
+differs from the generator's tidy days, each change written as the pipeline's own writers write
+it (run history rows, Firestore snapshots, the dual-write, box scores):
+
+- the processors fed only by scrapers that no workflow schedules never run
+  (`../shared/REAL_PIPELINE.md` section 2: 12 scrapers live only in the registry);
+- the odds processors run once per game per snapshot (dozens of runs a day, every day);
+- on one date no completion record exists for phases 3 and 4 (no Firestore snapshot taken yet,
+  no dual-write row), though run history shows every one of their processors finished;
+- on one date the gamebook of one game failed and the BDL fallback filled its box scores;
+- on one date a phase-3 processor was left `running` and never completed its key.
+
+Then the monitor runs: once as of the afternoon after the last day, and at night (00:30 and
+03:30 ET, before the last post-game window of the previous date has run) on the untouched
+stretch. A last stretch has a log table silent for two days, run by the runner, and asks what
+`pipemon status` and the report's headline say while that incident is open.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from conftest import BuiltSeason, _dbt_build
+from warehouse.replay import copy_warehouse, cut_at, to_utc
+
+START, END = date(2026, 1, 18), date(2026, 1, 29)
+
+# Processors whose only feeding scrapers are the registry-only ones (schedule_cdn, scoreboard_v2,
+# player_movement, roster, espn_*, oddsa_team_players, bdl_games, bdl_player_box_scores,
+# bdl_injuries, bigdataball_discovery): nothing runs them on a normal day.
+UNSCHEDULED_FED = {
+    "NbacScoreboardV2Processor": "nbac_scoreboard_v2",
+    "NbacPlayerMovementProcessor": "nbac_player_movement",
+    "EspnBoxscoreProcessor": "espn_boxscores",
+    "EspnScoreboardProcessor": "espn_scoreboard",
+    "BdlInjuriesProcessor": "bdl_injuries",
+}
+PER_FILE = {
+    "OddsApiPropsProcessor": "odds_api_player_points_props",
+    "OddsGameLinesProcessor": "odds_api_game_lines",
+}
+SNAPSHOTS_PER_GAME = 4
+NOT_LOGGED_DAY = "2026-01-27"  # phases 3 and 4 ran; no completion record of either exists
+FALLBACK_DAY, FALLBACK_GAME = "2026-01-25", ("MIA", "TOR")
+STUCK_DAY, STUCK_CLASS, STUCK_NAME = (
+    "2026-01-26",
+    "TeamDefenseGameSummaryProcessor",
+    "team_defense_game_summary",
+)
+
+
+def _generate(base: Path, incidents: str, logs: str) -> tuple[Path, dict[str, Any]]:
+    import os
+
+    from pipemon.generator import generate
+
+    warehouse = base / "warehouse.duckdb"
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
+    generated = generate(warehouse, START, END, seed=42, incidents=incidents, logs=logs)
+    return warehouse, json.loads(generated.truth_path.read_text())
+
+
+def _unscheduled_fed_never_run(con: duckdb.DuckDBPyConnection) -> None:
+    names = list(UNSCHEDULED_FED) + list(UNSCHEDULED_FED.values())
+    marks = ", ".join("?" for _ in names)
+    con.execute(
+        f"delete from nba_reference.processor_run_history where processor_name in ({marks})", names
+    )
+    con.execute(
+        f"delete from nba_orchestration.pipeline_event_log where processor_name in ({marks})", names
+    )
+
+
+def _odds_run_per_game_and_snapshot(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
+    """Each odds processor's first successful run of a date is copied once per game per snapshot,
+    minutes apart: each a new file's first attempt (its own run_id and trigger message), all
+    successful."""
+    con.execute(
+        f"""
+        insert into nba_reference.processor_run_history by name
+        select run.* replace (
+            run.run_id || '-file' || cast(copy.i as varchar) as run_id,
+            run.started_at + copy.i * interval 2 minute as started_at,
+            run.processed_at + copy.i * interval 2 minute as processed_at,
+            run.trigger_message_id || '-file' || cast(copy.i as varchar) as trigger_message_id,
+            1 as retry_attempt
+        )
+        from (
+            select * from nba_reference.processor_run_history
+            where processor_name in ({", ".join(f"'{c}'" for c in PER_FILE)})
+                and status = 'success'
+            qualify row_number() over (partition by processor_name, data_date order by started_at) = 1
+        ) as run
+        inner join (
+            select game_date, count(distinct game_id) * {SNAPSHOTS_PER_GAME} as files
+            from nba_raw.nbac_schedule group by 1
+        ) as days on run.data_date = days.game_date
+        cross join range(1, 100) as copy(i)
+        where copy.i < days.files
+            and run.processed_at + copy.i * interval 2 minute < timestamp '{as_of}'
+        """
+    )
+
+
+def _no_completion_record(con: duckdb.DuckDBPyConnection) -> None:
+    for phase in ("phase3", "phase4"):
+        con.execute(
+            "delete from nba_orchestration.firestore_phase_snapshots "
+            "where collection = ? and document_id = ?",
+            [f"{phase}_completion", NOT_LOGGED_DAY],
+        )
+        con.execute(
+            "delete from nba_orchestration.phase_completions where phase = ? and game_date = ?",
+            [phase, NOT_LOGGED_DAY],
+        )
+
+
+def _gamebook_of_one_game_failed(con: duckdb.DuckDBPyConnection) -> str:
+    """The failed run of one game's gamebook, before the day's successful ones; its players'
+    box scores come from BDL. Returns the schedule's game id."""
+    away, home = FALLBACK_GAME
+    ((game_id,),) = con.execute(
+        "select distinct game_id from nba_raw.nbac_schedule where game_date = ? "
+        "and away_team_tricode = ? and home_team_tricode = ?",
+        [FALLBACK_DAY, away, home],
+    ).fetchall()
+    con.execute(
+        "update nba_analytics.player_game_summary set primary_source_used = 'bdl_boxscores' "
+        "where game_date = ? and game_id = ?",
+        [FALLBACK_DAY, f"{FALLBACK_DAY.replace('-', '')}_{away}_{home}"],
+    )
+    errors = json.dumps(
+        [
+            {
+                "error_type": "ValueError",
+                "error_message": f"gamebook PDF for {away}@{home} has no player table",
+                "timestamp": f"{FALLBACK_DAY}T09:00:00Z",
+            }
+        ]
+    )
+    con.execute(
+        f"""
+        insert into nba_reference.processor_run_history by name
+        select * replace (
+            run_id || '-{away}{home}' as run_id,
+            'failed' as status,
+            started_at - interval 12 minute as started_at,
+            started_at - interval 11 minute as processed_at,
+            60.0 as duration_seconds,
+            0 as records_processed,
+            'processing_error' as failure_category,
+            ? as errors
+        )
+        from nba_reference.processor_run_history
+        where processor_name = 'NbacGamebookProcessor' and data_date = ? and status = 'success'
+        """,
+        [errors, FALLBACK_DAY],
+    )
+    return str(game_id)
+
+
+def _left_running(con: duckdb.DuckDBPyConnection) -> None:
+    """The processor's run never ended: only its `running` row, no completion key, phase 3
+    never triggered."""
+    runs = con.execute(
+        "select run_id from nba_reference.processor_run_history "
+        "where processor_name = ? and data_date = ? and status <> 'running'",
+        [STUCK_CLASS, STUCK_DAY],
+    ).fetchall()
+    for (run_id,) in runs:
+        con.execute(
+            "insert into nba_reference.processor_run_history by name "
+            "select processor_name, run_id, 'running' as status, phase, data_date, season_year, "
+            "started_at, started_at + interval 1 second as processed_at, trigger_source, "
+            "trigger_message_id, retry_attempt from nba_reference.processor_run_history "
+            "where run_id = ? and status <> 'running' and not exists (select 1 from "
+            "nba_reference.processor_run_history where run_id = ? and status = 'running')",
+            [run_id, run_id],
+        )
+        con.execute(
+            "delete from nba_reference.processor_run_history where run_id = ? "
+            "and status <> 'running'",
+            [run_id],
+        )
+    con.execute(
+        "delete from nba_orchestration.phase_completions where phase = 'phase3' "
+        "and game_date = ? and processor_name = ?",
+        [STUCK_DAY, STUCK_NAME],
+    )
+    snapshots = con.execute(
+        "select snapshot_at, data from nba_orchestration.firestore_phase_snapshots "
+        "where collection = 'phase3_completion' and document_id = ?",
+        [STUCK_DAY],
+    ).fetchall()
+    for snapshot_at, data in snapshots:
+        doc = json.loads(data)
+        if doc.pop(STUCK_NAME, None) is not None:
+            doc["_completed_count"] -= 1
+        doc["_triggered"], doc["_triggered_at"] = False, None
+        con.execute(
+            "update nba_orchestration.firestore_phase_snapshots set data = ? "
+            "where collection = 'phase3_completion' and document_id = ? and snapshot_at = ?",
+            [json.dumps(doc, sort_keys=True), STUCK_DAY, snapshot_at],
+        )
+
+
+def _build(warehouse: Path, truth: dict[str, Any], as_of: str, name: str) -> BuiltSeason:
+    moment = {**truth, "as_of": as_of}
+    run_results, manifest = _dbt_build(warehouse, warehouse.parent / f"target-{name}", moment)
+    return BuiltSeason(warehouse, moment, run_results, manifest, {})
+
+
+@pytest.fixture(scope="module")
+def stretch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The untouched quiet stretch, in the pipeline's formats of today."""
+    return _generate(tmp_path_factory.mktemp("normal-days"), "none", "existing")
+
+
+@pytest.fixture(scope="module")
+def normal_days(stretch, tmp_path_factory: pytest.TempPathFactory) -> tuple[BuiltSeason, str]:
+    source, truth = stretch
+    warehouse = copy_warehouse(source, tmp_path_factory.mktemp("normal-days-real"))
+    con = duckdb.connect(str(warehouse))
+    try:
+        _unscheduled_fed_never_run(con)
+        _odds_run_per_game_and_snapshot(con, truth["as_of"])
+        _no_completion_record(con)
+        game_id = _gamebook_of_one_game_failed(con)
+        _left_running(con)
+    finally:
+        con.close()
+    return _build(warehouse, truth, truth["as_of"], "afternoon"), game_id
+
+
+def _rows(season: BuiltSeason, check: str) -> list[tuple[str, str]]:
+    return [(d, t) for name, d, t in season.failing_rows() if name == check]
+
+
+def test_processors_fed_only_by_unscheduled_scrapers_are_not_expected(normal_days) -> None:
+    season, _ = normal_days
+    flagged = _rows(season, "registry_processor_never_ran")
+    assert not [r for r in flagged if r[1] in UNSCHEDULED_FED.values()], flagged
+
+
+def test_evidence_that_a_phase_ran_beats_a_missing_completion_record(normal_days) -> None:
+    season, _ = normal_days
+    assert not [r for r in _rows(season, "phase_not_triggered") if r[0] == NOT_LOGGED_DAY]
+    (source,) = season.query(
+        "select string_agg(distinct completion_source, ',') from monitoring.phase_completion "
+        f"where data_date = '{NOT_LOGGED_DAY}' and phase in ('phase3', 'phase4')"
+    )[0]
+    assert source == "run_history"
+
+
+@pytest.mark.parametrize("night", ["00:30", "03:30"])
+def test_a_night_run_judges_nothing_before_its_window(
+    stretch, tmp_path_factory: pytest.TempPathFactory, night: str
+) -> None:
+    """At night the previous date's last post-game window (04:00 ET) has not run yet."""
+    source, truth = stretch
+    warehouse = copy_warehouse(source, tmp_path_factory.mktemp(f"night-{night[:2]}"))
+    hour, minute = (int(x) for x in night.split(":"))
+    moment = to_utc(datetime.combine(END, datetime.min.time()).replace(hour=hour, minute=minute))
+    cut_at(warehouse, moment)
+    season = _build(warehouse, truth, f"{moment:%Y-%m-%d %H:%M:%S}", f"night-{night[:2]}")
+    assert season.failing_rows() == []
+    assert season.results_with_status("error", "skipped") == []
