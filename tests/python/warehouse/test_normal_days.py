@@ -261,6 +261,48 @@ def test_evidence_that_a_phase_ran_beats_a_missing_completion_record(normal_days
     assert source == "run_history"
 
 
+def test_a_processor_that_runs_once_per_file_is_no_retry_storm(normal_days) -> None:
+    season, _ = normal_days
+    (most,) = season.query(
+        "select max(runs_logged) from monitoring.processor_daily_outcomes "
+        f"where processor_name in ({', '.join(repr(n) for n in PER_FILE.values())})"
+    )[0]
+    assert most >= 40  # dozens of runs a day, every day
+    assert _rows(season, "processor_retry_storm") == []
+
+
+def test_one_failed_game_run_filled_by_the_fallback_is_named_with_its_game(normal_days) -> None:
+    season, game_id = normal_days
+    named = [
+        (name, d, t) for name, d, t in season.failing_rows() if d == FALLBACK_DAY and t == game_id
+    ]
+    assert named, f"nothing names {game_id} on {FALLBACK_DAY}"
+    (check,) = {name for name, _, _ in named}
+    statuses = {
+        r["status"] for r in season.run_results["results"] if r["unique_id"].split(".")[2] == check
+    }
+    assert statuses == {"warn"}
+
+
+def test_a_stuck_phase3_processor_is_named(normal_days) -> None:
+    season, _ = normal_days
+    named = {name for name, d, t in season.failing_rows() if (d, t) == (STUCK_DAY, STUCK_NAME)}
+    assert named, "the stuck processor is named by no check"
+    (stuck,) = season.query(
+        "select final_status from monitoring.processor_daily_outcomes "
+        f"where processor_name = '{STUCK_NAME}' and data_date = '{STUCK_DAY}'"
+    )
+    assert stuck == ("stuck",)
+
+
+def test_the_rest_of_the_normal_days_is_quiet(normal_days) -> None:
+    season, game_id = normal_days
+    explained = {(FALLBACK_DAY, game_id), (STUCK_DAY, STUCK_NAME), (STUCK_DAY, "phase3")}
+    noisy = [row for row in season.failing_rows() if (row[1], row[2]) not in explained]
+    assert noisy == []
+    assert season.results_with_status("error", "skipped") == []
+
+
 @pytest.mark.parametrize("night", ["00:30", "03:30"])
 def test_a_night_run_judges_nothing_before_its_window(
     stretch, tmp_path_factory: pytest.TempPathFactory, night: str
