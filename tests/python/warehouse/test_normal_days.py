@@ -316,3 +316,70 @@ def test_a_night_run_judges_nothing_before_its_window(
     season = _build(warehouse, truth, f"{moment:%Y-%m-%d %H:%M:%S}", f"night-{night[:2]}")
     assert season.failing_rows() == []
     assert season.results_with_status("error", "skipped") == []
+
+
+@pytest.fixture(scope="module")
+def open_incident(tmp_path_factory: pytest.TempPathFactory):
+    """A log table silent for two days, run by the runner: an error incident about today."""
+    import os
+
+    from pipemon import runner
+    from pipemon.runner import RunOptions
+
+    base = tmp_path_factory.mktemp("open-incident")
+    warehouse, truth = _generate(base, "log_table_stopped", "planned")
+    (base / "alerts.yml").write_text(
+        f"channels:\n  local: {{url: 'file://{base / 'alerts.log'}'}}\ndefault_channels: [local]\n"
+    )
+    saved = {k: os.environ.get(k) for k in ("DBT_TARGET_PATH", "PIPEMON_ALERTS_CONFIG")}
+    os.environ["DBT_TARGET_PATH"] = str(base / "target")
+    os.environ["PIPEMON_ALERTS_CONFIG"] = str(base / "alerts.yml")
+    try:
+        report = runner.execute(
+            RunOptions(
+                command="run",
+                vars={"as_of": truth["as_of"], "season_opening_date": truth["season_start"]},
+                freshness=False,
+            )
+        )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return warehouse, truth, report
+
+
+def test_status_and_the_report_count_what_is_open(
+    open_incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipemon import status
+    from pipemon.alerts import manage
+    from pipemon.report import verdict
+    from pipemon.warehouse import open_warehouse, resolve
+
+    warehouse, truth, report = open_incident
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
+    assert report.exit_code == 2, report
+    wh = open_warehouse(resolve(None))
+    try:
+        open_now = manage.open_incidents(wh, datetime.now().astimezone())
+    finally:
+        wh.close()
+    silent = [
+        i for i in open_now if i.cause_finding.check_name == "log_table_stopped_receiving_rows"
+    ]
+    assert silent and silent[0].severity == "error"
+    assert silent[0].cause_finding.game_date == truth["end"]  # about today
+
+    ctx = status.open_context(None, status.parse_as_of(truth["as_of"]))
+    answer = status.collect(ctx)
+    text = answer.render()
+    assert not answer.ok, text
+    assert "✅ all clear" not in text
+    assert "log_table_stopped_receiving_rows" in text or "stopped receiving rows" in text
+    headline = verdict.verdict(answer)
+    assert headline.overall_state == status.FAIL
+    assert "all clear" not in headline.overall_text
+    assert (date.fromisoformat(truth["end"]) - timedelta(days=1)) == answer.day
