@@ -715,11 +715,16 @@ def open_context(target: str | None, as_of: datetime | None) -> Context:
 
 def open_section(incidents: list[dict[str, Any]], day: date, failures: Section) -> Section | None:
     """The runner's open incidents (`manage.open_incident_rows`) that the judged day's failures
-    do not already name, each a problem; None when there are none."""
+    do not already name: one problem line each for the judged day and later (today's silent log
+    table), one line for all those about earlier dates; None when there are none."""
     named = {(c.data.get("check"), c.item) for c in failures.checks if c.state == FAIL}
     section = Section("open", day)
+    earlier: list[str] = []
     for row in incidents:
         cause_date = str(row.get("game_date") or "")
+        if cause_date and cause_date < day.isoformat():
+            earlier.append(cause_date)
+            continue
         if (
             cause_date == day.isoformat()
             and (row.get("test_name"), str(row.get("target"))) in named
@@ -734,6 +739,16 @@ def open_section(incidents: list[dict[str, Any]], day: date, failures: Section) 
         if row.get("ack_until"):
             text += f", acknowledged until {fmt_et(row['ack_until'], with_date=True)}"
         section.add(FAIL, str(row["incident_id"]), text, **row)
+    if earlier:
+        n = len(earlier)
+        section.add(
+            FAIL,
+            "earlier",
+            f"{n} incident{'s' * (n != 1)} about earlier dates still open, the oldest about "
+            f"{min(earlier)} (`pipemon incidents` lists them)",
+            incidents=n,
+            oldest_game_date=min(earlier),
+        )
     return section if section.checks else None
 
 
