@@ -8,6 +8,7 @@ it (run history rows, Firestore snapshots, the dual-write, box scores):
 - the processors fed only by scrapers that no workflow schedules never run
   (`../shared/REAL_PIPELINE.md` section 2: 12 scrapers live only in the registry);
 - the odds processors run once per game per snapshot (dozens of runs a day, every day);
+- on one date a once-a-day processor is triggered thirty times, every run succeeding;
 - on one date no completion record exists for phases 3 and 4 (no Firestore snapshot taken yet,
   no dual-write row), though run history shows every one of their processors finished;
 - on one date the gamebook of one game failed and the BDL fallback filled its box scores;
@@ -51,6 +52,12 @@ PER_FILE = {
 SNAPSHOTS_PER_GAME = 4
 NOT_LOGGED_DAY = "2026-01-27"  # phases 3 and 4 ran; no completion record of either exists
 FALLBACK_DAY, FALLBACK_GAME = "2026-01-25", ("MIA", "TOR")
+LOOP_DAY, LOOP_CLASS, LOOP_NAME, LOOP_RUNS = (
+    "2026-01-28",
+    "BettingPropsProcessor",
+    "bettingpros_player_points_props",
+    30,
+)
 STUCK_DAY, STUCK_CLASS, STUCK_NAME = (
     "2026-01-26",
     "TeamDefenseGameSummaryProcessor",
@@ -107,6 +114,29 @@ def _odds_run_per_game_and_snapshot(con: duckdb.DuckDBPyConnection, as_of: str) 
         cross join range(1, 100) as copy(i)
         where copy.i < days.files
             and run.processed_at + copy.i * interval 2 minute < timestamp '{as_of}'
+        """
+    )
+
+
+def _runs_in_a_loop(con: duckdb.DuckDBPyConnection) -> None:
+    """A once-a-day processor triggered again and again on one date, every run succeeding: new
+    runs (own run_id, first attempts), not retries."""
+    con.execute(
+        f"""
+        insert into nba_reference.processor_run_history by name
+        select run.* replace (
+            run.run_id || '-loop' || cast(copy.i as varchar) as run_id,
+            run.started_at + copy.i * interval 3 minute as started_at,
+            run.processed_at + copy.i * interval 3 minute as processed_at,
+            1 as retry_attempt
+        )
+        from (
+            select * from nba_reference.processor_run_history
+            where processor_name = '{LOOP_CLASS}' and data_date = '{LOOP_DAY}'
+                and status = 'success'
+            qualify row_number() over (order by started_at) = 1
+        ) as run
+        cross join range(1, {LOOP_RUNS}) as copy(i)
         """
     )
 
@@ -233,6 +263,7 @@ def normal_days(stretch, tmp_path_factory: pytest.TempPathFactory) -> tuple[Buil
     try:
         _unscheduled_fed_never_run(con)
         _odds_run_per_game_and_snapshot(con, truth["as_of"])
+        _runs_in_a_loop(con)
         _no_completion_record(con)
         game_id = _gamebook_of_one_game_failed(con)
         _left_running(con)
@@ -271,6 +302,12 @@ def test_a_processor_that_runs_once_per_file_is_no_retry_storm(normal_days) -> N
     assert _rows(season, "processor_retry_storm") == []
 
 
+def test_runs_far_above_a_processors_own_normal_are_a_storm(normal_days) -> None:
+    season, _ = normal_days
+    assert _rows(season, "processor_runs_far_above_baseline") == [(LOOP_DAY, LOOP_NAME)]
+    assert (LOOP_DAY, LOOP_NAME) not in _rows(season, "processor_retry_storm")  # no retries
+
+
 def test_one_failed_game_run_filled_by_the_fallback_is_named_with_its_game(normal_days) -> None:
     season, game_id = normal_days
     named = [
@@ -297,7 +334,12 @@ def test_a_stuck_phase3_processor_is_named(normal_days) -> None:
 
 def test_the_rest_of_the_normal_days_is_quiet(normal_days) -> None:
     season, game_id = normal_days
-    explained = {(FALLBACK_DAY, game_id), (STUCK_DAY, STUCK_NAME), (STUCK_DAY, "phase3")}
+    explained = {
+        (FALLBACK_DAY, game_id),
+        (STUCK_DAY, STUCK_NAME),
+        (STUCK_DAY, "phase3"),
+        (LOOP_DAY, LOOP_NAME),
+    }
     noisy = [row for row in season.failing_rows() if (row[1], row[2]) not in explained]
     assert noisy == []
     assert season.results_with_status("error", "skipped") == []
