@@ -6,6 +6,10 @@
    exactly what the runner alerts on, with the same thresholds.
 3. Are the next day's predictions ready?  `prediction_system_coverage` and phases 4-5.
 
+Then what the runner still holds open (`incident_events`, the list `pipemon incidents` prints)
+beyond the judged day's failures: an incident about today (a log table gone silent) or an older
+date is open until its check passes again, and while one is open the verdict is not "all clear".
+
 Every read goes through `pipemon.warehouse` (DuckDB or BigQuery), one small query per mart.
 `collect()` returns a `StatusReport` that renders as ✅/❌ lines or as JSON; the CLI shell is
 `pipemon.commands.status`.
@@ -41,6 +45,7 @@ QUESTIONS = {
     "completion": "Did {date}'s pipeline complete?",
     "failures": "What failed for {date}, and why?",
     "predictions": "Are {date}'s predictions ready?",
+    "open": "What else is still open?",
 }
 
 
@@ -708,6 +713,56 @@ def open_context(target: str | None, as_of: datetime | None) -> Context:
     return Context(wh, label, when, path)
 
 
+def open_section(incidents: list[dict[str, Any]], day: date, failures: Section) -> Section | None:
+    """The runner's open incidents (`manage.open_incident_rows`) that the judged day's failures
+    do not already name: one problem line each for the judged day and later (today's silent log
+    table), one line for all those about earlier dates; None when there are none."""
+    named = {(c.data.get("check"), c.item) for c in failures.checks if c.state == FAIL}
+    section = Section("open", day)
+    earlier: list[str] = []
+    for row in incidents:
+        cause_date = str(row.get("game_date") or "")
+        if cause_date and cause_date < day.isoformat():
+            earlier.append(cause_date)
+            continue
+        if (
+            cause_date == day.isoformat()
+            and (row.get("test_name"), str(row.get("target"))) in named
+        ):
+            continue
+        opened = row.get("opened_at")
+        text = (
+            f"{row['subject']}, open since {fmt_et(opened, with_date=True)}"
+            if opened
+            else row["subject"]
+        )
+        if row.get("ack_until"):
+            text += f", acknowledged until {fmt_et(row['ack_until'], with_date=True)}"
+        section.add(FAIL, str(row["incident_id"]), text, **row)
+    if earlier:
+        n = len(earlier)
+        section.add(
+            FAIL,
+            "earlier",
+            f"{n} incident{'s' * (n != 1)} about earlier dates still open, the oldest about "
+            f"{min(earlier)} (`pipemon incidents` lists them)",
+            incidents=n,
+            oldest_game_date=min(earlier),
+        )
+    return section if section.checks else None
+
+
+def read_open_incidents(ctx: Context) -> list[dict[str, Any]]:
+    """The incidents the runner holds open at `ctx.as_of`; none when it never ran here."""
+    from pipemon.alerts import manage
+    from pipemon.warehouse import WarehouseError
+
+    try:
+        return manage.open_incident_rows(ctx.warehouse, ctx.as_of)
+    except WarehouseError:
+        return []
+
+
 def collect(ctx: Context, day: date | None = None) -> StatusReport:
     """Read the marts and judge the date (default: yesterday in ET relative to `ctx.as_of`)."""
     judged, next_day = default_dates(ctx.as_of, day)
@@ -717,7 +772,7 @@ def collect(ctx: Context, day: date | None = None) -> StatusReport:
         key=lambda c: (c.severity != "error", CAUSE_RANK.get(c.name, len(CAUSE_RANK))),
     )
     rows = fetch(ctx.warehouse, judged, next_day, checks)
-    return judge(
+    report = judge(
         rows,
         judged,
         next_day,
@@ -726,3 +781,9 @@ def collect(ctx: Context, day: date | None = None) -> StatusReport:
         checks=checks,
         coverage_min=thresholds()["prediction_coverage_min"],
     )
+    # a verdict counts what is open, not only what failed for the judged day
+    failures = next(s for s in report.sections if s.key == "failures")
+    still_open = open_section(read_open_incidents(ctx), judged, failures)
+    if still_open is not None:
+        report.sections.append(still_open)
+    return report

@@ -3,7 +3,9 @@
 -- "missing" box scores; a postponed game expects nothing. Tables that carry the schedule's
 -- 10-digit id (box scores of 2025-12-28..30, same-day features and predictions) are matched on
 -- (game_id, game_date), the others on the game key; props carry no game at all and are placed by
--- the player's team.
+-- the player's team. A game whose box scores came from a fallback on a date the primary
+-- box-score processor (its runs are per game) logged a failed run nothing retried is named with
+-- the game: the day's other successful runs hide that one game's failure.
 with
 
 games as (
@@ -49,6 +51,22 @@ prediction_rows as (
 
 ),
 
+registry as (
+
+    select * from {{ ref('processor_registry') }}
+
+),
+
+primary_source_runs as (
+
+    select runs.*
+    from {{ ref('int_processor_runs_registered') }} as runs
+    inner join registry
+        on runs.processor_name = registry.processor_name
+    where registry.is_primary_box_score_source
+
+),
+
 prop_rows as (
 
     select distinct
@@ -69,6 +87,55 @@ box_scores as (
     inner join box_score_rows
         on games.game_date = box_score_rows.game_date
         and (games.game_key = box_score_rows.game_key or games.game_id = box_score_rows.game_id)
+    group by 1
+
+),
+
+primary_source_failed as (
+
+    select * from primary_source_runs
+    where is_failure
+
+),
+
+primary_source_retried as (
+
+    -- a failed run redone by a later retry of the same processor and date was the same work
+    select distinct primary_source_failed.run_id
+    from primary_source_failed
+    inner join primary_source_runs as later_run
+        on primary_source_failed.processor_name = later_run.processor_name
+        and primary_source_failed.data_date = later_run.data_date
+        and primary_source_failed.started_at < later_run.started_at
+        and primary_source_failed.retry_attempt < later_run.retry_attempt
+
+),
+
+primary_source_succeeded as (
+
+    select
+        data_date,
+        count(*) as successful_runs
+    from primary_source_runs
+    where status = 'success'
+    group by 1
+
+),
+
+primary_source_failures as (
+
+    -- only where other runs of the date succeeded: a processor that failed outright is
+    -- processor_failed_after_retries' finding, not one game's
+    select
+        primary_source_failed.data_date,
+        count(*) as failed_runs,
+        max(primary_source_failed.first_error_message) as last_error_message
+    from primary_source_failed
+    inner join primary_source_succeeded
+        on primary_source_failed.data_date = primary_source_succeeded.data_date
+    left join primary_source_retried
+        on primary_source_failed.run_id = primary_source_retried.run_id
+    where primary_source_retried.run_id is null
     group by 1
 
 ),
@@ -127,6 +194,8 @@ joined as (
         coalesce(features.feature_rows, 0) as feature_rows,
         coalesce(predictions.players_predicted, 0) as players_predicted,
         coalesce(predictions.predictions, 0) as predictions,
+        coalesce(primary_source_failures.failed_runs, 0) as primary_source_failed_runs,
+        primary_source_failures.last_error_message as primary_source_error,
         games.is_final,
         games.is_final and coalesce(phase_days.is_due, false) as is_box_score_due,
         coalesce(feature_days.is_due and not feature_days.is_relaxed, false) as is_features_due,
@@ -151,6 +220,8 @@ joined as (
         on games.game_key = features.game_key
     left join predictions
         on games.game_key = predictions.game_key
+    left join primary_source_failures
+        on games.game_date = primary_source_failures.data_date
 
 ),
 
@@ -162,7 +233,8 @@ flagged as (
         and joined.box_score_players < {{ var('box_score_players_min_per_game') }} as is_missing_box_scores,
         joined.is_features_due and joined.feature_rows = 0 as is_missing_features,
         joined.is_props_window_closed
-        and joined.players_with_line < {{ var('props_players_min_per_game') }} as is_missing_props
+        and joined.players_with_line < {{ var('props_players_min_per_game') }} as is_missing_props,
+        joined.fallback_players > 0 and joined.primary_source_failed_runs > 0 as is_failed_run_filled_by_fallback
     from joined
 
 )

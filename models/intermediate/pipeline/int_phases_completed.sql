@@ -30,6 +30,8 @@ registry as (
 
     select * from {{ ref('processor_registry') }}
     where is_expected_every_game_day
+        -- a processor fed only by scrapers no workflow schedules runs only by hand
+        and is_fed_only_by_unscheduled_scrapers is not true
 
 ),
 
@@ -163,56 +165,80 @@ predictions_done as (
 
 ),
 
+sourced_days as (
+
+    -- where each phase's completion is read on its date: a date with no completion record at
+    -- all (no Firestore snapshot taken yet, the BigQuery dual-write not live yet) is "not
+    -- logged", not "not triggered": run history says whether the phase's processors ran
+    select
+        phase_days.*,
+        case
+            when phase_days.completion_source_on_date = 'firestore'
+                and documents.phase_document_id is null
+                and copied.phase is null
+                then 'run_history'
+            else phase_days.completion_source_on_date
+        end as completion_source_read
+    from phase_days
+    left join documents
+        on phase_days.phase = documents.phase
+        and phase_days.data_date = documents.data_date
+    left join copied
+        on phase_days.phase = copied.phase
+        and phase_days.data_date = copied.data_date
+
+),
+
 joined as (
 
     select
-        phase_days.phase_day_id,
-        phase_days.phase,
-        phase_days.phase_label,
-        phase_days.completion_source_on_date as completion_source,
-        case phase_days.completion_source_on_date
+        sourced_days.phase_day_id,
+        sourced_days.phase,
+        sourced_days.phase_label,
+        sourced_days.completion_source_read as completion_source,
+        case sourced_days.completion_source_read
             when 'firestore'
                 then
-                    case when phase_days.phase = 'phase2' then null else keys_per_phase_day.keys_missing end
+                    case when sourced_days.phase = 'phase2' then null else keys_per_phase_day.keys_missing end
             when 'run_history' then keys_per_phase_day.runs_missing
             when 'predictions' then predictions_done.systems_missing
         end as processors_missing,
-        phase_days.phase_number,
-        case phase_days.completion_source_on_date
+        sourced_days.phase_number,
+        case sourced_days.completion_source_read
             when 'scraper_log' then 1
             when 'firestore'
                 then
                     case
-                        when phase_days.phase = 'phase2' then {{ var('phase2_trigger_min_keys') }}
+                        when sourced_days.phase = 'phase2' then {{ var('phase2_trigger_min_keys') }}
                         else keys_per_phase_day.completion_keys_expected
                     end
             when 'run_history' then keys_per_phase_day.processors_expected
             when 'predictions' then coalesce(predictions_done.systems_expected, 0)
         end as processors_expected,
-        case phase_days.completion_source_on_date
+        case sourced_days.completion_source_read
             when 'scraper_log' then case when schedule_scrapes.completed_at is null then 0 else 1 end
             when 'firestore' then coalesce(documents.completed_count, copied.completed_count, 0)
             when 'run_history' then coalesce(keys_per_phase_day.processors_finished, 0)
             when 'predictions' then coalesce(predictions_done.systems_complete, 0)
         end as processors_completed,
         documents.phase_document_id is not null or copied.phase is not null as has_completion_document,
-        phase_days.is_due,
-        phase_days.is_relaxed,
-        phase_days.is_bootstrap,
+        sourced_days.is_due,
+        sourced_days.is_relaxed,
+        sourced_days.is_bootstrap,
         -- the scraper log keeps 90 days: phase-1 dates whose rows may have expired are not judged
-        phase_days.phase = 'phase1'
-        and phase_days.data_date <= {{ pipemon_date_add(pipemon_as_of_date(), -(var('scraper_log_retention_days') | int)) }}
+        sourced_days.phase = 'phase1'
+        and sourced_days.data_date <= {{ pipemon_date_add(pipemon_as_of_date(), -(var('scraper_log_retention_days') | int)) }}
             as is_expired,
-        phase_days.data_date,
-        phase_days.deadline_at,
-        case phase_days.completion_source_on_date
+        sourced_days.data_date,
+        sourced_days.deadline_at,
+        case sourced_days.completion_source_read
             when 'scraper_log' then schedule_scrapes.completed_at
             when 'firestore'
                 then
                     case
                         when documents.phase_document_id is not null
                             then case when documents.is_triggered then coalesce(documents.triggered_at, documents.last_changed_at) end
-                        when phase_days.phase = 'phase2' then copied.nth_completed_at
+                        when sourced_days.phase = 'phase2' then copied.nth_completed_at
                         when copied.completed_count >= keys_per_phase_day.completion_keys_expected then copied.last_completed_at
                     end
             when 'run_history'
@@ -227,21 +253,21 @@ joined as (
                         then predictions_done.last_prediction_at
                 end
         end as completed_at
-    from phase_days
+    from sourced_days
     left join documents
-        on phase_days.phase = documents.phase
-        and phase_days.data_date = documents.data_date
+        on sourced_days.phase = documents.phase
+        and sourced_days.data_date = documents.data_date
     left join copied
-        on phase_days.phase = copied.phase
-        and phase_days.data_date = copied.data_date
+        on sourced_days.phase = copied.phase
+        and sourced_days.data_date = copied.data_date
     left join keys_per_phase_day
-        on phase_days.phase_day_id = keys_per_phase_day.phase_day_id
+        on sourced_days.phase_day_id = keys_per_phase_day.phase_day_id
     left join schedule_scrapes
-        on phase_days.phase = 'phase1'
-        and phase_days.data_date = schedule_scrapes.data_date
+        on sourced_days.phase = 'phase1'
+        and sourced_days.data_date = schedule_scrapes.data_date
     left join predictions_done
-        on phase_days.phase = 'phase5'
-        and phase_days.data_date = predictions_done.data_date
+        on sourced_days.phase = 'phase5'
+        and sourced_days.data_date = predictions_done.data_date
 
 ),
 

@@ -40,6 +40,8 @@ expected as (
     inner join phase_days
         on registry.phase = phase_days.phase
     where registry.is_expected_every_game_day
+        -- a processor fed only by scrapers no workflow schedules runs only by hand
+        and registry.is_fed_only_by_unscheduled_scrapers is not true
         and phase_days.is_game_day
         and not phase_days.is_relaxed
         and {{ pipemon_is_live('registry', 'phase_days.data_date') }}
@@ -57,6 +59,8 @@ logged_attempts as (
         count(case when is_success then 1 end) as successful_attempts,
         sum(case when is_success then coalesce(records_processed, 0) else 0 end) as success_records,
         0 as stuck_runs,
+        -- the same work again: a failed attempt is redone, a redelivered message is a redo
+        count(case when is_failure or delivery_attempt > 1 then 1 end) as repeated_runs,
         min(triggered_at) as first_triggered_at,
         max(completed_at) as last_completed_at
     from executions
@@ -81,6 +85,8 @@ history_attempts as (
         count(case when status = 'success' then 1 end) as successful_attempts,
         sum(case when status = 'success' then coalesce(records_processed, 0) else 0 end) as success_records,
         count(case when is_stuck or is_cleanup_rewrite then 1 end) as stuck_runs,
+        -- the same work again: a failed or stuck run is redone, a retry says it is one
+        count(case when is_failure or is_stuck or is_cleanup_rewrite or retry_attempt > 1 then 1 end) as repeated_runs,
         min(started_at) as first_triggered_at,
         max(case when is_finished and not is_cleanup_rewrite then processed_at end) as last_completed_at
     from run_history
@@ -152,6 +158,8 @@ outcomes as (
             as success_records,
         -- every run for the date, stuck ones included (the execution log never sees a crash)
         greatest(coalesce(logged_attempts.attempts, 0), coalesce(history_attempts.attempts, 0)) as runs_logged,
+        -- runs that redid the same work (a per-file processor's many runs for many files are not)
+        greatest(coalesce(logged_attempts.repeated_runs, 0), coalesce(history_attempts.repeated_runs, 0)) as repeated_runs,
         coalesce(runs.run_history_runs, 0) as run_history_runs,
         expected.processor_name is not null as is_expected,
         coalesce(phase_days.is_due, false) as is_due,
@@ -197,7 +205,7 @@ flagged as (
         -- "success" that loaded nothing on a day the schedule expected its output
         outcomes.is_expected and outcomes.is_due and outcomes.final_status = 'success'
         and outcomes.successful_attempts > 0 and outcomes.success_records = 0 as is_zero_record_success,
-        outcomes.runs_logged >= {{ var('retry_storm_min_runs') }} as is_retry_storm,
+        outcomes.repeated_runs >= {{ var('retry_storm_min_runs') }} as is_retry_storm,
         outcomes.writes_run_history and outcomes.outcome_source = 'execution_log' and outcomes.run_history_runs = 0
             as is_missing_run_history
     from outcomes

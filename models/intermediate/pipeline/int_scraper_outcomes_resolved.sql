@@ -55,8 +55,10 @@ expected as (
         and calendar.calendar_date >= coalesce(registry.valid_from, calendar.calendar_date)
         and calendar.calendar_date <= coalesce(registry.valid_to, calendar.calendar_date)
         and calendar.calendar_date >= {{ pipemon_date_add(pipemon_as_of_date(), 1 - (var('scraper_log_retention_days') | int)) }}
-        -- the last post-game window of a date runs at 04:00 ET the next day
-        and calendar.calendar_date < {{ pipemon_as_of_date() }}
+        -- judged once its workflow's last window of the date has run (the last post-game window
+        -- at 04:00 ET the next day), whenever the monitor runs
+        and {{ pipemon_local_to_utc('calendar.calendar_date', 'registry.due_time_et', 'registry.due_day_offset') }}
+        <= {{ pipemon_as_of() }}
 
 ),
 

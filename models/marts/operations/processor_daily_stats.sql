@@ -2,6 +2,7 @@
 -- Per processor and data date: runs, failures, error rate, duration p50/p95 and rows, against a
 -- rolling baseline of the processor's comparable prior days (game days with game days). Phases
 -- 4-5 in the bootstrap period are relaxed (they may be empty or tiny) and left out altogether.
+-- How many runs a day are normal is the processor's own baseline too (a storm of runs).
 with
 
 executions as (
@@ -49,13 +50,13 @@ marked as (
 
 comparable as (
 
-    {{ pipemon_comparable_days('marked', pipemon_stored_mart(), ['processor_name'], 'data_date', ['duration_p50_seconds', 'error_rate', 'records_processed']) }}
+    {{ pipemon_comparable_days('marked', pipemon_stored_mart(), ['processor_name'], 'data_date', ['runs', 'duration_p50_seconds', 'error_rate', 'records_processed']) }}
 
 ),
 
 baselines as (
 
-    {{ pipemon_rolling_baseline('comparable', ['processor_name'], 'data_date', ['duration_p50_seconds', 'error_rate', 'records_processed']) }}
+    {{ pipemon_rolling_baseline('comparable', ['processor_name'], 'data_date', ['runs', 'duration_p50_seconds', 'error_rate', 'records_processed']) }}
 
 ),
 
@@ -72,6 +73,7 @@ scored as (
         marked.duration_p95_seconds,
         marked.records_processed,
         baselines.baseline_days,
+        baselines.baseline_runs,
         baselines.baseline_duration_p50_seconds,
         baselines.baseline_error_rate,
         baselines.baseline_records_processed,
@@ -82,6 +84,12 @@ scored as (
         and marked.duration_p50_seconds >= {{ var('duration_regression_ratio') }} * baselines.baseline_duration_p50_seconds
         and marked.duration_p50_seconds - baselines.baseline_duration_p50_seconds >= {{ var('duration_regression_min_seconds') }}
             as is_duration_regression,
+        -- a storm of runs by the processor's own measure: a per-file processor's dozens of runs
+        -- a day are its normal, a once-a-day processor's twenty are not
+        baselines.baseline_days >= {{ var('baseline_min_days') }}
+        and marked.runs >= {{ var('retry_storm_min_runs') }}
+        and marked.runs >= {{ var('run_count_storm_baseline_ratio') }} * baselines.baseline_runs
+            as is_run_count_storm,
         marked.data_date
     from marked
     left join baselines

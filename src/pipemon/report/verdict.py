@@ -1,8 +1,9 @@
 """The report's headline: `pipemon status`'s own judgement, in its own words.
 
 Nothing is judged here: `status.collect` reads the marts and decides every ✅/❌/⏳ line; this
-module only groups its sections into the two tiles the report opens with (the judged day and
-today) and keeps status's closing line ("✅ all clear" / "❌ N problems ...") as the headline.
+module only groups its sections into the two tiles the report opens with (the judged day, with
+what the runner still holds open, and today) and keeps status's closing line ("✅ all clear" /
+"❌ N problems ...") as the headline.
 """
 
 from __future__ import annotations
@@ -64,8 +65,13 @@ def tile(key: str, sections: list[status.Section]) -> Tile:
 
 def verdict(report: status.StatusReport) -> Verdict:
     by_key = {s.key: s for s in report.sections}
+    # what the runner still holds open (when anything is) is counted by the headline, so it is
+    # shown with the judged day's failures
+    judged = [by_key["completion"], by_key["failures"]] + (
+        [by_key["open"]] if "open" in by_key else []
+    )
     tiles = [
-        tile("judged", [by_key["completion"], by_key["failures"]]),
+        tile("judged", judged),
         tile("today", [by_key["predictions"]]),
     ]
     return Verdict(
