@@ -721,20 +721,23 @@ def open_section(incidents: list[dict[str, Any]], day: date, failures: Section) 
     section = Section("open", day)
     earlier: list[str] = []
     for row in incidents:
-        cause_date = str(row.get("game_date") or "")
-        if cause_date and cause_date < day.isoformat():
-            earlier.append(cause_date)
+        # an outage spans dates: it is about the judged day while its last date is not earlier
+        first = str(row.get("first_date") or row.get("game_date") or "")
+        last = str(row.get("last_date") or first)
+        if last and last < day.isoformat():
+            earlier.append(first)
             continue
         if (
-            cause_date == day.isoformat()
+            first <= day.isoformat() <= last
             and (row.get("test_name"), str(row.get("target"))) in named
         ):
             continue
         opened = row.get("opened_at")
+        span = f" ({row['dates']})" if row.get("dates") and first != last else ""
         text = (
-            f"{row['subject']}, open since {fmt_et(opened, with_date=True)}"
+            f"{row['subject']}{span}, open since {fmt_et(opened, with_date=True)}"
             if opened
-            else row["subject"]
+            else row["subject"] + span
         )
         if row.get("ack_until"):
             text += f", acknowledged until {fmt_et(row['ack_until'], with_date=True)}"

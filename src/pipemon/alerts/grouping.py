@@ -24,24 +24,28 @@ from pipemon.alerts.model import Finding
 
 # Lower is more upstream. Checks not listed rank after these (and never explain another check).
 CAUSE_RANK = {
-    "processor_failed_after_retries": 0,
-    "processor_repeated_failures_by_error_type": 1,
-    "processor_retry_storm": 2,
-    "registry_processor_never_ran": 3,
-    "dead_lettered_messages": 4,
-    "redelivery_storm": 5,
-    "phase_not_triggered": 6,
-    "phase_finished_after_deadline": 7,
-    "feature_store_degraded": 8,
-    "prediction_system_missing": 9,
-    "players_missing_predictions": 10,
+    "processor_stuck_running": 0,
+    "processor_failed_after_retries": 1,
+    "processor_repeated_failures_by_error_type": 2,
+    "processor_retry_storm": 3,
+    "processor_runs_far_above_baseline": 4,
+    "registry_processor_never_ran": 5,
+    "dead_lettered_messages": 6,
+    "redelivery_storm": 7,
+    "phase_not_triggered": 8,
+    "phase_finished_after_deadline": 9,
+    "feature_store_degraded": 10,
+    "prediction_system_missing": 11,
+    "players_missing_predictions": 12,
 }
 # Checks whose target is a processor: on one date, the same processor (or the same Pub/Sub
 # message) is one cause, whichever of these saw it first.
 PROCESSOR_CHECKS = (
+    "processor_stuck_running",
     "processor_failed_after_retries",
     "processor_repeated_failures_by_error_type",
     "processor_retry_storm",
+    "processor_runs_far_above_baseline",
     "registry_processor_never_ran",
     "dead_lettered_messages",
     "redelivery_storm",
