@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipemon import project
+from pipemon.alerts import channels as channel_types
 from pipemon.alerts import schema
 from pipemon.alerts.policy import Limits
 from pipemon.alerts.redact import Redactor, url_secrets
@@ -158,6 +159,14 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Aler
                     f"{path}: {key}: unknown channel {channel!r}"
                     + schema.suggest(channel, list(channels))
                 )
+    for channel in parsed.summary_channels:
+        spec = parsed.channels[channel]
+        raw = spec.url if isinstance(spec, schema.ChannelSchema) else spec
+        if any(channel_types.follows_incidents(u) for u in (raw, channels[channel].url)):
+            raise ConfigError(
+                f"{path}: summary_channels: {channel!r} is a pager (one alert per incident); "
+                "a morning summary is not an incident: send it to e-mail or chat"
+            )
     lim = parsed.limits
     limits = Limits(
         max_per_hour=lim.max_per_hour,

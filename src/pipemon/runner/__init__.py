@@ -123,7 +123,7 @@ class RunReport:
         return {"alerts": [f.to_json(render.subject(f)) for f in self.findings]}
 
 
-def _state_file(settings: WarehouseSettings | None, suffix: str) -> Path:
+def state_file(settings: WarehouseSettings | None, suffix: str) -> Path:
     base = settings.state_base if settings else project.duckdb_path()
     return base.with_name(base.stem + suffix)
 
@@ -184,7 +184,7 @@ class Runner:
             settings = None
             self.problem(_monitor("profile", "dbt profile/target unusable", str(exc)))
         try:
-            lock = RunLock(_state_file(settings, ".lock"), self.cfg.lock_timeout_seconds)
+            lock = RunLock(state_file(settings, ".lock"), self.cfg.lock_timeout_seconds)
             with lock:
                 self._locked(settings)
         except LockTimeout as exc:
@@ -271,7 +271,7 @@ class Runner:
     def _locked(self, settings: WarehouseSettings | None) -> None:
         opts, cfg = self.options, self.cfg
         now = self.clock()
-        spool = Spool(_state_file(settings, ".alert_spool.jsonl"))
+        spool = Spool(state_file(settings, ".alert_spool.jsonl"))
         wh = self._open(settings, spool)
         store = record.Store(wh, spool, self._lost)
         run_row = {

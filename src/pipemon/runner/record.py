@@ -4,7 +4,8 @@ Routing turns a message into alert_log rows, one per enabled channel, as `pendin
 failures go to every enabled channel. A message no enabled channel takes is recorded as
 `no_channel` and is itself a monitoring failure. When one channel would get more than
 `limits.digest_after` incident messages in one run, it gets one digest instead (the messages
-are recorded as `digested`).
+are recorded as `digested`), unless it is a pager (PagerDuty, Opsgenie), which keeps one
+incident per message's incident id and so takes each message by itself.
 
 `Store` is the warehouse, or the local spool once the warehouse cannot be written.
 """
@@ -15,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from pipemon.alerts import channels as channel_types
 from pipemon.alerts import render
 from pipemon.alerts.config import AlertsConfig
 from pipemon.alerts.findings import monitor_finding
@@ -108,7 +110,11 @@ def rows_for(
         for name in names:
             row = message.log_row(run_id=run_id, channel=name, status="pending", now=now)
             rows.append(row)
-            if message.kind in DIGESTIBLE and message.finding.source != "monitor":
+            if (
+                message.kind in DIGESTIBLE
+                and message.finding.source != "monitor"
+                and not channel_types.follows_incidents(cfg.channels[name].url)
+            ):
                 per_channel.setdefault(name, []).append((message, row))
     digests: list[Message] = []
     for name, entries in per_channel.items():
