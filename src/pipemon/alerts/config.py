@@ -64,6 +64,7 @@ class AlertsConfig:
     claim_stale_minutes: float = 30.0
     history_days: int = 30
     freshness: bool = True
+    transient_retry_seconds: float = 30.0
     runbook_base_url: str = "docs/runbooks"
     path: Path | None = None
     redactor: Redactor = field(default_factory=Redactor)
@@ -196,6 +197,7 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Aler
         claim_stale_minutes=parsed.delivery.claim_stale_minutes,
         history_days=parsed.history_days,
         freshness=parsed.freshness,
+        transient_retry_seconds=parsed.transient_retry_seconds,
         runbook_base_url=parsed.runbook_base_url.rstrip("/"),
         redactor=Redactor(secrets),
     )

@@ -75,8 +75,10 @@ def route_attrs(message: Message) -> dict[str, list[str]]:
 
 
 def channels(cfg: AlertsConfig, message: Message) -> list[str]:
-    """Enabled channels a message goes to (monitoring failures: every enabled channel)."""
-    if message.finding.source == "monitor" and message.kind != "summary":
+    """Enabled channels a message goes to (monitoring failures: every enabled channel; the
+    monitor's own warnings, its cost, are routed like any warning)."""
+    f = message.finding
+    if f.source == "monitor" and f.severity == "error" and message.kind != "summary":
         return cfg.enabled
     return [c for c in cfg.channels_for(route_attrs(message)) if cfg.channels[c].url]
 
