@@ -26,6 +26,8 @@ final as (
         alerts_suppressed,
         alerts_pending,
         dbt_seconds,
+        dbt_retried_nodes,
+        bytes_billed,
         {{ dbt.datediff('started_at', 'completed_at', 'second') }} as duration_seconds,
         is_completed,
         is_monitor_failure,

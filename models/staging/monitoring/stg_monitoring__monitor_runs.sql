@@ -27,6 +27,8 @@ renamed as (
         alerts_suppressed,
         alerts_pending,
         dbt_seconds,
+        dbt_retried_nodes,
+        bytes_billed,
         completed_at is not null as is_completed,
         exit_code = 3 as is_monitor_failure,
         started_at,

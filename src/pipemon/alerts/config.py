@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipemon import project
+from pipemon.alerts import channels as channel_types
 from pipemon.alerts import schema
 from pipemon.alerts.policy import Limits
 from pipemon.alerts.redact import Redactor, url_secrets
@@ -63,6 +64,7 @@ class AlertsConfig:
     claim_stale_minutes: float = 30.0
     history_days: int = 30
     freshness: bool = True
+    transient_retry_seconds: float = 30.0
     runbook_base_url: str = "docs/runbooks"
     path: Path | None = None
     redactor: Redactor = field(default_factory=Redactor)
@@ -158,6 +160,14 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Aler
                     f"{path}: {key}: unknown channel {channel!r}"
                     + schema.suggest(channel, list(channels))
                 )
+    for channel in parsed.summary_channels:
+        spec = parsed.channels[channel]
+        raw = spec.url if isinstance(spec, schema.ChannelSchema) else spec
+        if any(channel_types.follows_incidents(u) for u in (raw, channels[channel].url)):
+            raise ConfigError(
+                f"{path}: summary_channels: {channel!r} is a pager (one alert per incident); "
+                "a morning summary is not an incident: send it to e-mail or chat"
+            )
     lim = parsed.limits
     limits = Limits(
         max_per_hour=lim.max_per_hour,
@@ -187,6 +197,7 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Aler
         claim_stale_minutes=parsed.delivery.claim_stale_minutes,
         history_days=parsed.history_days,
         freshness=parsed.freshness,
+        transient_retry_seconds=parsed.transient_retry_seconds,
         runbook_base_url=parsed.runbook_base_url.rstrip("/"),
         redactor=Redactor(secrets),
     )

@@ -55,6 +55,14 @@ def _stamp(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "?"
 
 
+# subjects of the messages that say what happened to an incident rather than what failed
+KIND_TAGS = {
+    "resolved": "[pipemon RESOLVED]",
+    "acknowledged": "[pipemon ACKED]",
+    "closed": "[pipemon CLOSED]",
+}
+
+
 def subject(
     finding: Finding,
     kind: str = "alert",
@@ -67,8 +75,8 @@ def subject(
     `more` consequences grouped with the cause add ` +N`."""
     finding = safe_finding(finding)
     severity = severity or finding.severity
-    if kind == "resolved":
-        tag = "[pipemon RESOLVED]"
+    if kind in KIND_TAGS:
+        tag = KIND_TAGS[kind]
     elif finding.source == "monitor":
         tag = "[pipemon MONITOR]"
     else:

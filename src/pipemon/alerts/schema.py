@@ -93,6 +93,8 @@ class AlertsSchema(_Strict):
     samples: SamplesSchema = Field(default_factory=SamplesSchema)  # type: ignore[arg-type]
     delivery: DeliverySchema = Field(default_factory=DeliverySchema)  # type: ignore[arg-type]
     freshness: bool = True
+    # a dbt build failed only by transient warehouse errors runs `dbt retry` after this long
+    transient_retry_seconds: float = Field(30, ge=0)
     history_days: int = Field(30, ge=1)
     heartbeat_url: str | None = None
     # where runbook links in alerts point: docs/runbooks/<check>.md under this base

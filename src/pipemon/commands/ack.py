@@ -12,6 +12,7 @@ from pipemon.commands.incidents import (
     add_common,
     incident_id,
     now,
+    tell_pagers,
     with_warehouse,
 )
 
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
             f"acknowledged {incident.incident_id} until "
             f"{incident.ack_until:%Y-%m-%d %H:%M} UTC: {args.reason}"
         )
+        tell_pagers(args, wh, incident, "acknowledged", args.reason, incident.ack_until)
         return EXIT_OK
 
     return with_warehouse(args, "ack", action)

@@ -11,6 +11,7 @@ from pipemon.commands.incidents import (
     add_common,
     incident_id,
     now,
+    tell_pagers,
     with_warehouse,
 )
 
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     def action(wh: Any) -> int:
         incident = manage.close(wh, args.incident_id, args.reason, now())
         print(f"closed {incident.incident_id}: {args.reason}")
+        tell_pagers(args, wh, incident, "closed", args.reason)
         return EXIT_OK
 
     return with_warehouse(args, "close", action)

@@ -63,6 +63,39 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def tell_pagers(
+    args: argparse.Namespace,
+    wh: Any,
+    incident: Any,
+    kind: str,
+    reason: str,
+    until: dt.datetime | None = None,
+) -> None:
+    """`ack`/`close`: the pagers that carry the incident (PagerDuty, Opsgenie) follow it."""
+    from pipemon.alerts import manage
+    from pipemon.runner import follow
+    from pipemon.warehouse import resolve
+
+    told = follow.tell(
+        wh,
+        incident,
+        kind,
+        actor=manage.actor(),
+        reason=reason,
+        now=now(),
+        settings=resolve(args.target),
+        until=until,
+        log=lambda line: print(line, file=sys.stderr),
+    )
+    if told.problem:
+        print(f"pipemon {args.command}: {told.problem}", file=sys.stderr)
+    elif told.channels:
+        print(f"pagers told ({', '.join(told.channels)}): {told.sent} sent", end="")
+        if told.pending:
+            print(f", {told.pending} pending (the next `pipemon run` or `alert` retries)", end="")
+        print()
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "incidents",

@@ -327,7 +327,7 @@ def monitor_runs(wh: Any) -> list[dict[str, Any]]:
         wh,
         "select run_id, command, target_name, selection, outcome, exit_code, tests_total, "
         "tests_passed, tests_warned, tests_failed, nodes_errored, alerts_sent, "
-        "alerts_suppressed, dbt_seconds, duration_seconds, started_at "
+        "alerts_suppressed, dbt_seconds, duration_seconds, bytes_billed, started_at "
         f"from {wh.table('fct_monitor_runs')} order by started_at desc limit {MONITOR_RUNS}",
     )
     for r in rows:

@@ -12,6 +12,7 @@ import hashlib
 from datetime import date
 from typing import Any
 
+from pipemon.cost import size
 from pipemon.report import charts
 from pipemon.report.data import BAD_OVERALL
 from pipemon.safe_text import safe_line
@@ -160,7 +161,8 @@ def _age(hours: float | None) -> str:
 REPORT_TEXT_MAX = 500
 
 
-def render(data: dict[str, Any]) -> str:
+def environment() -> Any:
+    """The report's Jinja environment: its templates, autoescaped, and its filters."""
     import jinja2
 
     env = jinja2.Environment(
@@ -172,9 +174,15 @@ def render(data: dict[str, Any]) -> str:
     )
     env.filters["pct"] = lambda v: "-" if v is None else f"{v:.0%}"
     env.filters["num"] = lambda v: "-" if v is None else f"{v:,.0f}"
+    env.filters["bytes"] = lambda v: "-" if v is None else size(v)
     env.filters["age"] = _age
     # untrusted text (names, error messages): one safe line, capped; autoescape escapes the HTML
     env.filters["text"] = lambda v, limit=REPORT_TEXT_MAX: safe_line(v, limit)
+    return env
+
+
+def render(data: dict[str, Any]) -> str:
+    env = environment()
     assert env.loader is not None
     script, _, _ = env.loader.get_source(env, "report.js")
     template = env.get_template("report.html.j2")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipemon import project, validate
+from pipemon import cost, project, validate
 from pipemon.alerts import config, heartbeat, incidents, policy, render
 from pipemon.alerts.findings import MONITOR_PREFIX, Judgement, judge, judge_freshness
 from pipemon.alerts.findings import monitor_finding as _monitor
@@ -123,7 +123,7 @@ class RunReport:
         return {"alerts": [f.to_json(render.subject(f)) for f in self.findings]}
 
 
-def _state_file(settings: WarehouseSettings | None, suffix: str) -> Path:
+def state_file(settings: WarehouseSettings | None, suffix: str) -> Path:
     base = settings.state_base if settings else project.duckdb_path()
     return base.with_name(base.stem + suffix)
 
@@ -133,7 +133,8 @@ def _eastern_date(now: dt.datetime) -> str:
 
 
 def exit_code(findings: list[Finding], *, pending_failed: bool) -> int:
-    if pending_failed or any(f.source == "monitor" for f in findings):
+    # the monitor's own warnings (its cost) are warnings, not a monitoring failure
+    if pending_failed or any(f.source == "monitor" and f.severity == "error" for f in findings):
         return EXIT_MONITOR
     if any(f.severity == "error" for f in findings):
         return EXIT_FAIL
@@ -184,7 +185,7 @@ class Runner:
             settings = None
             self.problem(_monitor("profile", "dbt profile/target unusable", str(exc)))
         try:
-            lock = RunLock(_state_file(settings, ".lock"), self.cfg.lock_timeout_seconds)
+            lock = RunLock(state_file(settings, ".lock"), self.cfg.lock_timeout_seconds)
             with lock:
                 self._locked(settings)
         except LockTimeout as exc:
@@ -271,7 +272,7 @@ class Runner:
     def _locked(self, settings: WarehouseSettings | None) -> None:
         opts, cfg = self.options, self.cfg
         now = self.clock()
-        spool = Spool(_state_file(settings, ".alert_spool.jsonl"))
+        spool = Spool(state_file(settings, ".alert_spool.jsonl"))
         wh = self._open(settings, spool)
         store = record.Store(wh, spool, self._lost)
         run_row = {
@@ -307,8 +308,17 @@ class Runner:
         else:
             self.judged.add(MONITOR_PREFIX + "vars")
         last_built = None  # read while the warehouse is open, and only for a build
+        cost_baseline: list[int] = []
         if opts.command == "run":
             last_built = build.built_date(store.read(lambda s: s.last_run(everything=True)))
+            if wh is not None and not store.is_spool and cost.RUNS_VAR in declared:
+                cost_baseline = cost.history(
+                    wh,
+                    command=opts.command,
+                    target=settings.target_name if settings else opts.target,
+                    selection=opts.selection_label,
+                    runs=int(declared[cost.RUNS_VAR]),
+                )
         if wh is not None and opts.command == "run":
             wh.close()  # DuckDB: let dbt have the file
         can_build = (
@@ -328,7 +338,23 @@ class Runner:
                 # after an outage of the monitor, the daily build rewrites the days it missed
                 run_vars.setdefault("monitor_last_built_date", last_built)
             freshness = cfg.freshness if opts.freshness is None else opts.freshness
-            built = build.build(opts.target, run_vars, opts.dbt_selection, opts.exclude, freshness)
+            built = build.build(
+                opts.target,
+                run_vars,
+                opts.dbt_selection,
+                opts.exclude,
+                freshness,
+                retry_after_seconds=cfg.transient_retry_seconds,
+            )
+            if built.retry_reason is not None:
+                self.report.notes.append(
+                    self.redact(
+                        f"dbt build hit a transient warehouse error; dbt retry reran "
+                        f"{built.retried_nodes} failed and skipped nodes: "
+                        + " ".join(built.retry_reason.split())[:300]
+                    )
+                )
+                self.log(self.report.notes[-1])
         elif opts.command == "alert" and not bad_vars:
             built = build.last_results(settings)
         self.report.dbt_seconds += built.dbt_seconds
@@ -356,9 +382,13 @@ class Runner:
             self.judged |= judgement.judged
         for finding in judgement.findings:
             finding.detail = self.redact(finding.detail)
-        findings = self._unique(judgement.findings + self.problems)
-        self.report.findings = findings
         resolved_vars = {**declared, **built.vars}
+        priced = cost.judge(built.bytes_billed, cost_baseline, resolved_vars)
+        if priced.judged:
+            self.judged.add(cost.CHECK_ID)
+        warnings = [priced.finding] if priced.finding else []
+        findings = self._unique(judgement.findings + self.problems + warnings)
+        self.report.findings = findings
         judged_dates = build.judged_dates(
             resolved_vars, now, [str(d) for d in resolved_vars.get("monitor_open_dates") or []]
         )
@@ -444,6 +474,9 @@ class Runner:
             "alerts_pending": self.report.pending,
             "dbt_seconds": round(self.report.dbt_seconds, 3),
             "runner_seconds": round(time.perf_counter() - self._t0 - self.report.dbt_seconds, 3),
+            "dbt_retry_reason": self.redact(built.retry_reason)[:1000] or None,
+            "dbt_retried_nodes": built.retried_nodes,
+            "bytes_billed": built.bytes_billed,
             "completed_at": self.clock(),
         }
         store.write(lambda s: s.update_run(self.run_id, values))

@@ -3,12 +3,18 @@
 `pipemon run` builds (dbt build, then dbt source freshness) in-process; `pipemon alert` reads
 the last results from target/, but only results of a `dbt build` of this project on this
 warehouse (not `dbt docs generate`, not another project's, not another warehouse's).
+
+A build whose every error is a transient warehouse error (BigQuery 5xx, `rateLimitExceeded`,
+`backendError`; a DuckDB file locked by another process) is not a monitoring failure yet: after
+`transient_retry_seconds` it runs `dbt retry` (the failed and skipped nodes only, in-process)
+and its results complete the build's; only an error that survives the retry is reported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from pipemon import dbt, project
+from pipemon import cost, dbt, project
 from pipemon.alerts.findings import monitor_finding
 from pipemon.alerts.model import Finding
 from pipemon.alerts.schema import suggest
@@ -26,6 +32,17 @@ from pipemon.warehouse import WarehouseSettings
 # vars dbt itself or the tests set that the project does not declare
 EXTRA_VARS = ("offline_incremental",)
 EASTERN = ZoneInfo("America/New_York")
+# Errors worth one more try: BigQuery's retryable errors (its 5xx answers, `backendError`,
+# `internalError`, `rateLimitExceeded`: the per-table or per-project rate limits, unlike the
+# daily `quotaExceeded`) and DuckDB's file lock held by another process.
+TRANSIENT = re.compile(
+    r"rateLimitExceeded|backendError|internalError|Exceeded rate limits"
+    r"|Retrying may solve the problem"
+    r"|\b50[0234] (?:GET|POST|PUT|PATCH|DELETE|Internal|Bad Gateway|Service|Gateway|Server)"
+    r"|(?:InternalServerError|ServiceUnavailable|BadGateway|GatewayTimeout|TooManyRequests): \d{3}"
+    r"|Could not set lock on file|Conflicting lock is held",
+)
+ERROR_STATUSES = ("error", "runtime error")
 
 
 def project_config() -> dict[str, Any]:
@@ -99,6 +116,9 @@ class Built:
     judged: set[str] = field(default_factory=set)  # monitor checks that ran to a verdict
     dbt_seconds: float = 0.0
     vars: dict[str, Any] = field(default_factory=dict)  # the vars dbt ran with
+    retry_reason: str | None = None  # the transient error that made the runner retry
+    retried_nodes: int | None = None  # nodes `dbt retry` reran (None: no retry)
+    bytes_billed: int | None = None  # what dbt's queries billed (None: not reported)
 
 
 def _read(path_name: str) -> dict[str, Any] | None:
@@ -112,19 +132,50 @@ def _read(path_name: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def build(
-    target: str | None,
-    vars_: dict[str, Any],
-    selection: list[str],
-    exclude: list[str],
-    freshness: bool,
-) -> Built:
-    """dbt build (and source freshness) in-process, with the same selection (`--select ...` or
-    `--selector NAME`; empty: everything)."""
-    out = Built(vars=dict(vars_))
-    extra: list[str] = list(selection)
-    if exclude:
-        extra += ["--exclude", *exclude]
+def transient_error(results: Mapping[str, Any] | None, exception: object) -> str | None:
+    """The first error message, if the build failed and every error in it is transient."""
+    if results is None:
+        text = str(exception or "")
+        return text if exception is not None and TRANSIENT.search(text) else None
+    errors = [
+        str(r.get("message") or "")
+        for r in results.get("results", [])
+        if str(r.get("status")) in ERROR_STATUSES
+    ]
+    if exception is not None:
+        errors.append(str(exception))
+    if errors and all(TRANSIENT.search(e) for e in errors):
+        return errors[0]
+    return None
+
+
+def _retryable(results: Mapping[str, Any]) -> set[str]:
+    """The nodes `dbt retry` reruns: errored, failed and skipped ones (not operations)."""
+    statuses = {*ERROR_STATUSES, "fail", "skipped", "partial success"}
+    return {
+        str(r["unique_id"])
+        for r in results.get("results", [])
+        if str(r.get("status")) in statuses and not str(r["unique_id"]).startswith("operation.")
+    }
+
+
+def merged(first: dict[str, Any], retry: dict[str, Any], rerun: set[str]) -> dict[str, Any]:
+    """The build's results completed by the retry's: the retry's result for every node it
+    reran, the build's for the rest; the retry's metadata (its manifest is the one on disk)."""
+    kept = [r for r in first.get("results", []) if str(r.get("unique_id")) not in rerun]
+    return {
+        **first,
+        "metadata": retry.get("metadata") or first.get("metadata"),
+        "results": kept + list(retry.get("results", [])),
+        "elapsed_time": float(first.get("elapsed_time") or 0)
+        + float(retry.get("elapsed_time") or 0),
+    }
+
+
+def _invoke_build(
+    target: str | None, vars_: dict[str, Any], extra: list[str], out: Built
+) -> tuple[dbt.DbtOutcome, dict[str, Any] | None, dict[str, Any] | None]:
+    """One `dbt build`: its outcome and its fresh results and manifest (None when it wrote none)."""
     started = time.time()
     t0 = time.perf_counter()
     # unit tests check the SQL against fixed rows: `make test` and CI run them, the monitor's
@@ -136,16 +187,76 @@ def build(
         extra=[*extra, "--exclude-resource-type", "unit_test"],
     )
     out.dbt_seconds += time.perf_counter() - t0
+    results, manifest = _fresh(started)
+    out.bytes_billed = cost.add(out.bytes_billed, cost.billed(results))
+    return outcome, results, manifest
+
+
+def _fresh(started: float) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    results_path = dbt.target_path() / "run_results.json"
+    if not (results_path.is_file() and results_path.stat().st_mtime >= started):
+        return None, None
+    return _read("run_results.json"), _read("manifest.json")
+
+
+def _retry(
+    target: str | None,
+    vars_: dict[str, Any],
+    extra: list[str],
+    out: Built,
+    outcome: dbt.DbtOutcome,
+    results: dict[str, Any] | None,
+    manifest: dict[str, Any] | None,
+) -> tuple[dbt.DbtOutcome, dict[str, Any] | None, dict[str, Any] | None]:
+    """`dbt retry` of a build that wrote results (its failed and skipped nodes), or the build
+    again when the transient error stopped it before it wrote any (nothing ran)."""
+    if results is None:
+        out.retried_nodes = 0
+        return _invoke_build(target, vars_, extra, out)
+    rerun = _retryable(results)
+    out.retried_nodes = len(rerun)
+    started = time.time()
+    t0 = time.perf_counter()
+    # dbt retry takes the build's own arguments (target, selection) from its run_results.json
+    again = dbt.invoke(["retry"], vars_=vars_ or None)
+    out.dbt_seconds += time.perf_counter() - t0
+    retry_results, retry_manifest = _fresh(started)
+    if retry_results is None or retry_manifest is None:
+        return again, results, manifest
+    out.bytes_billed = cost.add(out.bytes_billed, cost.billed(retry_results))
+    full = merged(results, retry_results, rerun)
+    # `pipemon alert` reads the build's results later: leave the completed ones in target/
+    (dbt.target_path() / "run_results.json").write_text(json.dumps(full))
+    return again, full, retry_manifest
+
+
+def build(
+    target: str | None,
+    vars_: dict[str, Any],
+    selection: list[str],
+    exclude: list[str],
+    freshness: bool,
+    retry_after_seconds: float | None = None,
+) -> Built:
+    """dbt build (and source freshness) in-process, with the same selection (`--select ...` or
+    `--selector NAME`; empty: everything). A build failed only by transient warehouse errors
+    is retried once (`dbt retry`) after `retry_after_seconds` (None: never)."""
+    out = Built(vars=dict(vars_))
+    extra: list[str] = list(selection)
+    if exclude:
+        extra += ["--exclude", *exclude]
+    outcome, results, manifest = _invoke_build(target, vars_, extra, out)
+    reason = None if outcome.success else transient_error(results, outcome.exception)
+    if reason is not None and retry_after_seconds is not None:
+        out.retry_reason = reason
+        time.sleep(retry_after_seconds)
+        outcome, results, manifest = _retry(target, vars_, extra, out, outcome, results, manifest)
     if outcome.exception is not None:
         out.problems.append(
             monitor_finding("dbt", "dbt build failed to run", str(outcome.exception))
         )
     else:
         out.judged.add("pipemon.monitor.dbt")
-    results_path = dbt.target_path() / "run_results.json"
-    fresh_results = results_path.is_file() and results_path.stat().st_mtime >= started
-    results = _read("run_results.json") if fresh_results else None
-    manifest = _read("manifest.json") if fresh_results else None
     if outcome.exception is None and not outcome.success and results is not None:
         statuses = {str(r.get("status")) for r in results.get("results", [])}
         if not statuses & {"fail", "warn", "error"}:
@@ -174,6 +285,7 @@ def build(
         else:
             out.judged.add("pipemon.monitor.freshness")
             out.sources = _read("sources.json")
+            out.bytes_billed = cost.add(out.bytes_billed, cost.billed(out.sources))
     return out
 
 

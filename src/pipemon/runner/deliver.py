@@ -8,8 +8,9 @@ the next run and two overlapping runs never send one row twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pipemon.alerts import channels
 from pipemon.alerts.config import AlertsConfig
@@ -30,11 +31,16 @@ def deliver(
     now: dt.datetime,
     clock: Callable[[], dt.datetime],
     log: Callable[[str], None],
+    *,
+    only: Collection[str] | None = None,
 ) -> Delivered:
+    """Send pending deliveries (`only`: just these delivery ids, e.g. an ack's)."""
     out = Delivered()
     stale = now - dt.timedelta(minutes=cfg.claim_stale_minutes)
     try:
         pending = store.current.pending_deliveries(stale)
+        if only is not None:
+            pending = [r for r in pending if str(r["delivery_id"]) in only]
         sendable = [
             r
             for r in pending
@@ -65,14 +71,7 @@ def deliver(
         error: str | None = None
         try:
             channel = channels.build(name, url, cfg.delivery_timeout_seconds)
-            channel.send(
-                channels.Outbound(
-                    subject=str(row["subject"]),
-                    body=str(row["body"]),
-                    severity=str(row["severity"]),
-                    kind=str(row["kind"]),
-                )
-            )
+            channel.send(outbound(row))
         except Exception as exc:  # noqa: BLE001 - any failure keeps the delivery pending
             error = cfg.redactor(str(exc)) or type(exc).__name__
         try:
@@ -88,6 +87,25 @@ def deliver(
             out.failed += 1
             log(f"delivery via {name} failed, stays pending: {error}")
     return out
+
+
+def outbound(row: Mapping[str, Any]) -> channels.Outbound:
+    """What a channel sends for one alert_log row (its text was redacted when recorded)."""
+    facts = {
+        "check": row.get("test_name"),
+        "target": row.get("target"),
+        "owner": row.get("owner"),
+        "game_date": row.get("game_date"),
+        "source": row.get("alert_source"),
+    }
+    return channels.Outbound(
+        subject=str(row["subject"]),
+        body=str(row["body"]),
+        severity=str(row["severity"]),
+        kind=str(row["kind"]),
+        incident_id=str(row["incident_id"]) if row.get("incident_id") else None,
+        details={k: str(v) for k, v in facts.items() if v is not None},
+    )
 
 
 def announce(cfg: AlertsConfig, subject: str, body: str, log: Callable[[str], None]) -> int:

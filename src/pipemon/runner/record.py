@@ -4,7 +4,8 @@ Routing turns a message into alert_log rows, one per enabled channel, as `pendin
 failures go to every enabled channel. A message no enabled channel takes is recorded as
 `no_channel` and is itself a monitoring failure. When one channel would get more than
 `limits.digest_after` incident messages in one run, it gets one digest instead (the messages
-are recorded as `digested`).
+are recorded as `digested`), unless it is a pager (PagerDuty, Opsgenie), which keeps one
+incident per message's incident id and so takes each message by itself.
 
 `Store` is the warehouse, or the local spool once the warehouse cannot be written.
 """
@@ -15,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from pipemon.alerts import channels as channel_types
 from pipemon.alerts import render
 from pipemon.alerts.config import AlertsConfig
 from pipemon.alerts.findings import monitor_finding
@@ -73,8 +75,10 @@ def route_attrs(message: Message) -> dict[str, list[str]]:
 
 
 def channels(cfg: AlertsConfig, message: Message) -> list[str]:
-    """Enabled channels a message goes to (monitoring failures: every enabled channel)."""
-    if message.finding.source == "monitor" and message.kind != "summary":
+    """Enabled channels a message goes to (monitoring failures: every enabled channel; the
+    monitor's own warnings, its cost, are routed like any warning)."""
+    f = message.finding
+    if f.source == "monitor" and f.severity == "error" and message.kind != "summary":
         return cfg.enabled
     return [c for c in cfg.channels_for(route_attrs(message)) if cfg.channels[c].url]
 
@@ -108,7 +112,11 @@ def rows_for(
         for name in names:
             row = message.log_row(run_id=run_id, channel=name, status="pending", now=now)
             rows.append(row)
-            if message.kind in DIGESTIBLE and message.finding.source != "monitor":
+            if (
+                message.kind in DIGESTIBLE
+                and message.finding.source != "monitor"
+                and not channel_types.follows_incidents(cfg.channels[name].url)
+            ):
                 per_channel.setdefault(name, []).append((message, row))
     digests: list[Message] = []
     for name, entries in per_channel.items():

@@ -46,7 +46,8 @@ ALERT_LOG = Table(
             "kind",
             "STRING",
             "alert (first), reminder, suppressed (counted, not sent), resolved, digest (one "
-            "message standing for several), digested (went out inside a digest), summary.",
+            "message standing for several), digested (went out inside a digest), summary, "
+            "acknowledged and closed (`pipemon ack` / `close`, told to the pagers).",
         ),
         Column(
             "alert_source", "STRING", "test, freshness, monitor (the monitoring failed), summary."
@@ -101,6 +102,18 @@ MONITOR_RUNS = Table(
         Column("alerts_pending", "INT64", "Deliveries still pending after the run."),
         Column("dbt_seconds", "FLOAT64", "Time inside dbt."),
         Column("runner_seconds", "FLOAT64", "Time of the run outside dbt."),
+        Column(
+            "dbt_retry_reason",
+            "STRING",
+            "The transient warehouse error that made the run retry its build (redacted).",
+        ),
+        Column("dbt_retried_nodes", "INT64", "Nodes `dbt retry` reran (null: no retry)."),
+        Column(
+            "bytes_billed",
+            "INT64",
+            "Bytes the run's dbt queries billed (adapter_response.bytes_billed; null when the "
+            "warehouse reports none, as DuckDB).",
+        ),
         Column("started_at", "TIMESTAMP", "Start."),
         Column("completed_at", "TIMESTAMP", "End (null while running or if it crashed)."),
     ),

@@ -10,6 +10,7 @@ catches. Emulator gaps are worked around here, never in the product SQL (docs/bi
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -345,3 +346,22 @@ def test_runner_records_and_manages_incidents_on_the_emulator(
     ]
     assert sent == [{"n": report.incidents_opened}]
     assert log.read_text().count("[pipemon ") == report.incidents_opened
+
+
+def test_the_emulators_adapter_responses_carry_bytes_billed(emulator_build: EmulatorBuild) -> None:
+    """dbt-bigquery puts each job's bytes_billed in the node's adapter_response; the runner sums
+    them into monitor_runs.bytes_billed. The emulator bills 0 for every job (its README: always
+    0), so on it the cost is a known 0 rather than unknown (null, as on DuckDB); a real amount is
+    judged from a recorded response (tests/python/runner/test_runner_cost.py)."""
+    from pipemon import cost
+
+    assert emulator_build.target is not None
+    results = json.loads((emulator_build.target / "run_results.json").read_text())
+    billed = [
+        r["adapter_response"]["bytes_billed"]
+        for r in results["results"]
+        if "bytes_billed" in (r.get("adapter_response") or {})
+    ]
+    assert len(billed) > 50, "models and tests that ran a job report what it billed"
+    assert set(billed) == {0}
+    assert cost.billed(results) == 0

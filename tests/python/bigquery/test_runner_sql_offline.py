@@ -95,3 +95,19 @@ def test_every_runner_statement_parses_as_bigquery(warehouse) -> None:
             assert config is not None and config.query_parameters, sql
     assert kinds >= {"create", "merge", "select", "alter"}
     assert len(client.sent) >= 15
+
+
+def test_the_cost_history_and_the_pagers_lookup_parse_as_bigquery(warehouse) -> None:
+    from pipemon import cost
+    from pipemon.alerts.config import AlertsConfig
+    from pipemon.runner import follow
+
+    wh, client = warehouse
+    wh.update_run("r", {"bytes_billed": 456654848, "dbt_retried_nodes": None})
+    cost.history(wh, command="run", target="bigquery", selection=None, runs=10)
+    follow.paged_channels(wh, AlertsConfig(), "i1a2b3c4")
+    assert len(client.sent) == 3
+    for sql, config in client.sent:
+        (tree,) = [t for t in sqlglot.parse(sql, read="bigquery") if t is not None]
+        assert tree.key in ("merge", "select"), sql
+        assert config is not None and config.query_parameters, sql
