@@ -97,3 +97,19 @@ def test_backtest_moments_follow_the_pipeline_time_zone():
     at = backtest.moments(dt.date(2026, 3, 7), dt.date(2026, 3, 8), [dt.time(8, 0)], zone)
     # 08:00 ET is 13:00 UTC before the switch to daylight time and 12:00 UTC after it
     assert [m.hour for m in at] == [13, 12]
+
+
+def test_a_daily_backtest_of_a_clean_history_says_nothing(clean_season, tmp_path, monkeypatch):
+    """Quiet proven the way the monitor runs: each morning and afternoon on one warehouse, seeing
+    only the rows written by then."""
+    live = copy_warehouse(clean_season.warehouse, tmp_path)
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(live))
+    result = backtest.run(
+        FIRST,
+        FIRST + dt.timedelta(days=2),
+        [dt.time(8, 0), dt.time(14, 0)],
+        scratch=tmp_path / "scratch",
+    )
+    assert len(result.moments) == 6
+    assert [m.exit_code for m in result.moments] == [0] * 6
+    assert result.total == 0 and result.incidents == []

@@ -125,3 +125,51 @@ def test_replay_of_a_clean_history_as_of_a_past_morning_is_quiet(
     assert report.exit_code == runner.EXIT_CLEAR and smtp.messages == []
     freshness = json.loads((target / "sources.json").read_text())["results"]
     assert freshness and {r["status"] for r in freshness} == {"pass"}
+
+
+def test_status_the_report_and_incidents_agree_on_what_is_open(
+    incident_season, tmp_path, monkeypatch, smtp
+):
+    """After the season's alerts: `pipemon incidents`, the report's open-incidents panel and the
+    status answer hold the same open incidents, each outage with its date range."""
+    from datetime import UTC, datetime
+
+    from pipemon import status
+    from pipemon.alerts import manage
+    from pipemon.report.incidents import open_incidents
+
+    use_copy(incident_season, tmp_path, monkeypatch, incident_season.warehouse.parent / "target")
+    mail_config(tmp_path, smtp, digest_after=1000)
+    smtp.start()
+    runner.execute(RunOptions(command="alert"))
+    as_of = datetime.fromisoformat(incident_season.truth["as_of"]).replace(tzinfo=UTC)
+    ctx = status.open_context(None, as_of)
+    try:
+        rows = manage.open_incident_rows(ctx.warehouse, as_of)
+        panel = {i.signature: i.dates for i in open_incidents(ctx.warehouse, as_of) or []}
+        answer = status.collect(ctx)
+    finally:
+        ctx.warehouse.close()
+    assert rows and panel == {r["incident_id"]: r["dates"] for r in rows}
+    outages = [r for r in rows if r["days"] > 1]
+    assert outages and all(
+        f"{r['days']} days since {r['first_date']}" in r["dates"] for r in outages
+    )
+    day = answer.day.isoformat()
+    (still_open,) = [s for s in answer.sections if s.key == "open"]
+    listed = {c.item for c in still_open.checks}
+    failures = next(s for s in answer.sections if s.key == "failures")
+    named = {(c.data.get("check"), c.item) for c in failures.checks if c.state == status.FAIL}
+    earlier = [r for r in rows if str(r["last_date"]) < day]
+    for r in rows:
+        if r in earlier:
+            assert r["incident_id"] not in listed
+        else:
+            assert r["incident_id"] in listed or (r["test_name"], str(r["target"])) in named
+            if r["incident_id"] in listed and r["days"] > 1:
+                (line,) = [c.text for c in still_open.checks if c.item == r["incident_id"]]
+                assert r["dates"] in line
+    if earlier:
+        (summary,) = [c for c in still_open.checks if c.item == "earlier"]
+        assert summary.data["incidents"] == len(earlier)
+    assert not answer.ok
