@@ -205,7 +205,9 @@ def _arriving(as_of: datetime) -> list[str]:
             at,
             attributes='{"CloudPubSubDeadLetterSourceDeliveryCount": "five"}',
         ),
-        _dead_letter("hostile-dl-array", at, attributes='["CloudPubSubDeadLetterSourceDeliveryCount"]'),
+        _dead_letter(
+            "hostile-dl-array", at, attributes='["CloudPubSubDeadLetterSourceDeliveryCount"]'
+        ),
         _dead_letter("hostile-dl-garbled", at, data="{not json"),
         # dead-lettered again (a replay): the same message, 9 days after the first time
         _dead_letter("hostile-dl-dup", recent, data=_dup_payload(as_of)),

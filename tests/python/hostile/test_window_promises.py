@@ -97,8 +97,7 @@ def test_rows_no_window_will_read_are_quarantine_findings_alerted_today(
     findings = [
         f
         for f in daily_hostile.daily.findings
-        if f.check_name == "source_rows_quarantined" and f.target == table
-        and f.game_date == today
+        if f.check_name == "source_rows_quarantined" and f.target == table and f.game_date == today
     ]
     assert findings, [(f.check_name, f.target, f.game_date) for f in daily_hostile.daily.findings]
     reasons = {row.get("quarantine_reason") for f in findings for row in f.evidence}
@@ -162,10 +161,13 @@ def test_a_duplicated_dead_letter_is_one_row_of_the_mart(
 ) -> None:
     """A replayed message (dead-lettered again days later, once before the window) and a message
     in two dead-letter subscriptions are one dead letter each: its first dead-lettering."""
-    assert daily_hostile.query(
-        "select count(*), min(cast(dead_lettered_at as date)) from monitoring.fct_dead_letters "
-        f"where message_id = '{message_id}'"
-    )[0][0] == 1
+    assert (
+        daily_hostile.query(
+            "select count(*), min(cast(dead_lettered_at as date)) from monitoring.fct_dead_letters "
+            f"where message_id = '{message_id}'"
+        )[0][0]
+        == 1
+    )
 
 
 def test_no_row_skips_a_node_of_the_daily_build_or_the_dead_letter_check(
