@@ -24,7 +24,7 @@
         count(*) as row_count
     from {{ pipemon_source(source_name, table_name) }}
     where {{ column }} is null or {{ column }} < cast({{ start_date }} as {{ pipemon_partition_type(source_name, table_name) }})
-    group by 1
+    group by cast({{ column }} as date)
 {%- endmacro %}
 
 {% macro bigquery__pipemon_rows_outside_window(source_name, table_name, start_date) -%}
