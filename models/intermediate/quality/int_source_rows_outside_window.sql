@@ -3,8 +3,8 @@
 -- Per source table and reason: the rows this build's read does not reach, counted from partition
 -- metadata where the warehouse has it (pipemon_rows_outside_window). Reasons:
 --   null_partition_key   the partition key is null (BigQuery's __NULL__ partition): no window reads it;
---   outside_season       dated before the read and outside every season of var `seasons` (1970):
---                        no window reads it;
+--   before_earliest_date dated before var `source_earliest_date` (1970, an epoch default): no
+--                        window reads it;
 --   before_history_read  older than a history build's read (source_history_days): aged out;
 --   before_daily_window  inside the history read, before this daily build's window.
 -- The first two are broken rows (is_never_read), quarantine findings in int_rows_quarantined.
@@ -40,7 +40,7 @@ classified as (
         row_count,
         case
             when partition_date is null then 'null_partition_key'
-            when {{ pipemon_outside_seasons('partition_date') }} then 'outside_season'
+            when partition_date < cast('{{ pipemon_checked_date('source_earliest_date', var('source_earliest_date')) }}' as date) then 'before_earliest_date'
             when partition_date < {{ history_start }} then 'before_history_read'
             else 'before_daily_window'
         end as outside_reason
@@ -55,7 +55,7 @@ counted as (
         source_table,
         outside_reason,
         sum(row_count) as row_count,
-        outside_reason in ('null_partition_key', 'outside_season') as is_never_read,
+        outside_reason in ('null_partition_key', 'before_earliest_date') as is_never_read,
         min(partition_date) as first_partition_date,
         max(partition_date) as last_partition_date
     from classified

@@ -19,7 +19,7 @@ outside_counts as (
         source_table,
         sum(row_count) as rows_outside_window,
         sum(case when outside_reason = 'null_partition_key' then row_count else 0 end) as rows_null_partition_key,
-        sum(case when outside_reason = 'outside_season' then row_count else 0 end) as rows_outside_season,
+        sum(case when outside_reason = 'before_earliest_date' then row_count else 0 end) as rows_before_earliest_date,
         sum(case when outside_reason = 'before_history_read' then row_count else 0 end) as rows_before_history_read,
         sum(case when outside_reason = 'before_daily_window' then row_count else 0 end) as rows_before_daily_window
     from outside_window
@@ -86,7 +86,7 @@ counted as (
         unioned.rows_out_of_scope,
         coalesce(outside_counts.rows_outside_window, 0) as rows_outside_window,
         coalesce(outside_counts.rows_null_partition_key, 0) as rows_null_partition_key,
-        coalesce(outside_counts.rows_outside_season, 0) as rows_outside_season,
+        coalesce(outside_counts.rows_before_earliest_date, 0) as rows_before_earliest_date,
         coalesce(outside_counts.rows_before_history_read, 0) as rows_before_history_read,
         coalesce(outside_counts.rows_before_daily_window, 0) as rows_before_daily_window
     from unioned

@@ -71,7 +71,7 @@ def test_rows_outside_the_window_are_counted_by_reason(daily_hostile: DailyHosti
     assert counted[(EXECUTIONS, "null_partition_key")] == 1
     assert counted[(PHASES, "null_partition_key")] == 1
     for table in (EXECUTIONS, RUNS, PROPS, PREDICTIONS, SCHEDULE, BOX):
-        assert counted[(table, "outside_season")] == 1, table
+        assert counted[(table, "before_earliest_date")] == 1, table
     assert counted[(PROPS, "before_history_read")] == 1
     assert counted[(SCRAPER, "before_daily_window")] > 0
 
@@ -82,12 +82,12 @@ def test_rows_outside_the_window_are_counted_by_reason(daily_hostile: DailyHosti
         (SCRAPER, "null_partition_key"),
         (EXECUTIONS, "null_partition_key"),
         (PHASES, "null_partition_key"),
-        (EXECUTIONS, "outside_season"),
-        (RUNS, "outside_season"),
-        (PROPS, "outside_season"),
-        (PREDICTIONS, "outside_season"),
-        (SCHEDULE, "outside_season"),
-        (BOX, "outside_season"),
+        (EXECUTIONS, "before_earliest_date"),
+        (RUNS, "before_earliest_date"),
+        (PROPS, "before_earliest_date"),
+        (PREDICTIONS, "before_earliest_date"),
+        (SCHEDULE, "before_earliest_date"),
+        (BOX, "before_earliest_date"),
     ],
 )
 def test_rows_no_window_will_read_are_quarantine_findings_alerted_today(
@@ -115,7 +115,7 @@ def test_rows_older_than_the_history_read_are_counted_not_alerted(
             f"where source_table = '{PROPS}'"
         )
     }
-    assert "before_history_read" not in reasons and "outside_season" in reasons
+    assert "before_history_read" not in reasons and "before_earliest_date" in reasons
 
 
 # -- dead letters are never hidden ------------------------------------------------------------
