@@ -219,6 +219,8 @@ def _arriving(as_of: datetime) -> list[str]:
         _scraper("hostile-summary-array", at, data_summary="[5]"),
         _execution("hostile-trigger-pigeon", at, trigger_source="carrier_pigeon"),
         _game("0022500998", day, data_source="fax"),
+        # well formed but for a null season_year: once a second "season" over its date
+        _game("0022500997", day, season_year=None, home_team_tricode="LAL"),
         _props("hostilesideways", day, bet_side="sideways"),
         _box("hostile-game-guess", day, primary_source_used="espn_guess"),
         # a failure whose error message is 1 MB
