@@ -4,8 +4,9 @@
     null) and `row_count`. BigQuery answers from INFORMATION_SCHEMA.PARTITIONS (metadata, no
     bytes billed: the `__NULL__` partition and the partitions before start_date; rows still in
     the streaming buffer are recent, inside the window, and not counted here). DuckDB, which has
-    no partition metadata, counts with a query. The partition column is the source's
-    `meta.partition_by.field`. Nothing is read while parsing. -#}
+    no partition metadata, counts with a query (`default__`), as BigQuery does with var
+    `partition_metadata` false (the local emulator cannot read INFORMATION_SCHEMA). The partition
+    column is the source's `meta.partition_by.field`. Nothing is read while parsing. -#}
 {% macro pipemon_rows_outside_window(source_name, table_name, start_date) %}
     {%- if not execute -%}
         {{ return('select cast(null as date) as partition_date, 0 as row_count') }}
@@ -14,10 +15,6 @@
 {% endmacro %}
 
 {% macro default__pipemon_rows_outside_window(source_name, table_name, start_date) -%}
-    {{ exceptions.raise_compiler_error("pipemon_rows_outside_window is not implemented for " ~ target.type ~ "; add a " ~ target.type ~ "__pipemon_rows_outside_window macro") }}
-{%- endmacro %}
-
-{% macro duckdb__pipemon_rows_outside_window(source_name, table_name, start_date) -%}
     {%- set column = adapter.quote(pipemon_partition_field(source_name, table_name)) -%}
     select
         cast({{ column }} as date) as partition_date,
@@ -28,6 +25,9 @@
 {%- endmacro %}
 
 {% macro bigquery__pipemon_rows_outside_window(source_name, table_name, start_date) -%}
+    {%- if (var('partition_metadata', true) | string | lower) in ('false', '0', 'no') -%}
+        {{ return(default__pipemon_rows_outside_window(source_name, table_name, start_date)) }}
+    {%- endif -%}
     {%- set relation = source(source_name, table_name) -%}
     select
         safe.parse_date('%Y%m%d', partition_id) as partition_date,
