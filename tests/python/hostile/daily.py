@@ -313,20 +313,21 @@ def daily_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DailyHos
         check, check_results = run(
             as_of + timedelta(minutes=10), "t-check", selector="dead_letter_check"
         )
-        yield DailyHostile(
-            warehouse,
-            as_of,
-            alerts_log,
-            config,
-            first,
-            daily,
-            check,
-            daily_results,
-            check_results,
-        )
     finally:
+        # the runs are over: later tests (and other suites) get the environment they had
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+    yield DailyHostile(
+        warehouse,
+        as_of,
+        alerts_log,
+        config,
+        first,
+        daily,
+        check,
+        daily_results,
+        check_results,
+    )

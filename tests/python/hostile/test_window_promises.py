@@ -226,10 +226,14 @@ def test_every_column_the_fact_sheet_enumerates_is_closed(
 
 # -- size caps on everything a person reads ---------------------------------------------------
 def test_a_1_mb_error_message_makes_a_report_under_1_mb_and_show_has_it_whole(
-    daily_hostile: DailyHostile, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    daily_hostile: DailyHostile,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from pipemon import cli
 
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(daily_hostile.warehouse))
     out = tmp_path / "report.html"
     as_of = (daily_hostile.as_of).strftime("%Y-%m-%d %H:%M:%S")
     assert cli.main(["report", "--out", str(out), "--as-of", as_of]) == 0
