@@ -7,8 +7,10 @@
     (`outside_season`: a date years away, 1970-01-01 or 2099, is a broken row, not data);
     `accepted`: {column: [values]} for enumerations (`pipemon_accepted_values` reads them from the
     source YAML; numbers are compared as numbers, text as text); `extra`: [(condition, reason)] checked
-    after those. The first reason that applies wins. -#}
-{% macro pipemon_quarantine_reason(required=[], accepted={}, extra=[], timestamps=[], finite=[], dates=[]) -%}
+    after those; `objects`: JSON text columns the contract declares objects
+    (`pipemon_json_object_columns`): other JSON, an array or a string, is `not_an_object`. The first
+    reason that applies wins. -#}
+{% macro pipemon_quarantine_reason(required=[], accepted={}, extra=[], timestamps=[], finite=[], dates=[], objects=[]) -%}
     case
         {%- if required %}
         when {% for column in required %}{{ column }} is null or {{ pipemon_is_blank(column) }}{{ ' or ' if not loop.last }}{% endfor %}
@@ -33,6 +35,10 @@
         {%- for condition, reason in extra %}
         when {{ condition }} then '{{ reason }}'
         {%- endfor %}
+        {%- if objects %}
+        when {% for column in objects %}not coalesce({{ pipemon_is_json_object(column) }}, true){{ ' or ' if not loop.last }}{% endfor %}
+            then 'not_an_object'
+        {%- endif %}
     end
 {%- endmacro %}
 

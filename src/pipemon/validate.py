@@ -192,6 +192,7 @@ def _seasons(name: str, value: object) -> object:
 RULES: dict[str, Callable[[str, object], object]] = {
     "as_of": _optional(timestamp),
     "source_start_date": _optional(date),
+    "source_earliest_date": date,
     "season_opening_date": _optional(date),
     "monitor_open_dates": _dates,
     "monitor_last_built_date": _optional(date),

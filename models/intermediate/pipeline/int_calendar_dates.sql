@@ -48,7 +48,8 @@ seasons as (
         end as season_start_date,
         max(game_date) as season_end_date
     from season_games
-    where season_type = 'regular_season'
+    -- a game without a season (a hostile row) would make a second season over its date
+    where season_type = 'regular_season' and season_year is not null
     group by 1
 
 ),

@@ -1,6 +1,8 @@
 {{ config(**pipemon_daily_mart('dead_lettered_date')) }}
 -- One row per dead-lettered Pub/Sub message: which topic and subscription it came from, how
--- many delivery attempts it had, and the processor and date its payload names.
+-- many delivery attempts it had, the processor and date its payload names, and why a field could
+-- not be read. A daily build leaves out a message stored on a date it does not rewrite (its
+-- first dead-lettering), as a history build keeps only that one.
 with
 
 dead_letters as (
@@ -15,6 +17,15 @@ registry as (
 
 ),
 
+{% if pipemon_rewrites_only() %}
+stored as (
+
+    select message_id from {{ this }}
+    where not {{ pipemon_is_rewritten('dead_lettered_date') }}
+
+),
+{% endif %}
+
 joined as (
 
     select
@@ -28,6 +39,7 @@ joined as (
         coalesce(dead_letters.phase, registry.phase) as phase,
         registry.owner,
         dead_letters.payload,
+        dead_letters.quarantine_reason,
         dead_letters.delivery_count,
         dead_letters.data_date,
         dead_letters.dead_lettered_date,
@@ -35,6 +47,9 @@ joined as (
     from dead_letters
     left join registry
         on dead_letters.processor_name = registry.processor_name
+    {%- if pipemon_rewrites_only() %}
+    where dead_letters.message_id not in (select stored.message_id from stored)
+    {%- endif %}
 
 )
 

@@ -16,7 +16,7 @@ daily as (
         source_table,
         quarantine_reason,
         min(row_key) as example_row_key,
-        count(*) as rows_quarantined,
+        sum(row_count) as rows_quarantined,
         event_date
     from quarantined
     group by source_table, quarantine_reason, event_date

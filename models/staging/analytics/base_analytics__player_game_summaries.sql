@@ -16,6 +16,7 @@ classified as (
         source.game_date as event_date,
         {{ pipemon_quarantine_reason(
             required=['game_id', 'game_date', 'player_lookup'],
+            accepted=pipemon_accepted_values('analytics', 'player_game_summary'),
             timestamps=['processed_at'],
             dates=['game_date'],
             finite=['minutes_played'],

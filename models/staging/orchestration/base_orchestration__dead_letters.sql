@@ -21,7 +21,8 @@ classified as (
                 ('not coalesce(' ~ pipemon_is_json('attributes') ~ ', true)', 'unparseable_json'),
                 ('not ' ~ pipemon_json_is_integer('attributes', '$.CloudPubSubDeadLetterSourceDeliveryCount'), 'non_numeric_delivery_count'),
             ],
-            timestamps=['publish_time']
+            timestamps=['publish_time'],
+            objects=pipemon_json_object_columns('orchestration', 'pubsub_dead_letters')
         ) }} as quarantine_reason
     from source
 

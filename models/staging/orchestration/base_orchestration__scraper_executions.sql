@@ -41,7 +41,8 @@ classified as (
             ],
             timestamps=['triggered_at', 'completed_at', 'created_at'],
             finite=['duration_seconds'],
-            dates=['checked.game_date', 'checked.opts_game_date']
+            dates=['checked.game_date', 'checked.opts_game_date'],
+            objects=pipemon_json_object_columns('orchestration', 'scraper_execution_log')
         ) }} as quarantine_reason
     from checked
 

@@ -23,6 +23,7 @@ classified as (
         case when lower(source.market_type) <> 'points' then 'other_market' end as scope_reason,
         {{ pipemon_quarantine_reason(
             required=['game_date', 'player_lookup', 'bookmaker', 'market_type'],
+            accepted=pipemon_accepted_values('raw', 'bettingpros_player_points_props'),
             timestamps=['created_at', 'processed_at'],
             dates=['game_date'],
             finite=['points_line'],

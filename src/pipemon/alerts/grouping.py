@@ -6,7 +6,9 @@ letters and redeliveries (the same processor, or the same Pub/Sub message id), a
 predictions missing downstream (phase 4/5 outputs of the same date, or of the next date for
 phases 2-3, which process yesterday's games). A phase left untriggered explains the same
 downstream predictions. Findings of one check on one date (six tables quarantining rows on one
-day, two games without box scores) are one incident as well.
+day, two games without box scores) are one incident as well, and so are dead letters whose fields
+could not be read (every row has a quarantine reason) with the quarantine of the dead-letter
+table on their date: one malformed writer, one incident, the dead letter its cause.
 
 Each group becomes one incident whose cause is its most upstream finding (by `CAUSE_RANK`),
 consequences listed inside. Findings no cause explains stay their own incidents.
@@ -114,6 +116,12 @@ def _explains(cause: Finding, effect: Finding, phases: Mapping[str, str]) -> boo
     c, e = cause.check_name, effect.check_name
     if c == e:
         return c_date == e_date  # one check, one date: one incident
+    if {c, e} == {"dead_lettered_messages", "source_rows_quarantined"}:
+        dead, quarantine = (cause, effect) if c == "dead_lettered_messages" else (effect, cause)
+        rows = dead.evidence or dead.rows
+        unreadable = bool(rows) and all(row.get("quarantine_reason") for row in rows)
+        table = str(quarantine.target or "")
+        return c_date == e_date and unreadable and table.endswith(".pubsub_dead_letters")
     if CAUSE_RANK.get(c, 99) >= CAUSE_RANK.get(e, 99):
         return False
     if c in PROCESSOR_CHECKS and e in PROCESSOR_CHECKS:

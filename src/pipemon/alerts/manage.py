@@ -149,6 +149,7 @@ def show(wh: Warehouse, ident: str, now: dt.datetime) -> str:
         if rows:
             lines.append(f"  failing rows: {f.row_count or len(rows)} (showing {len(rows)})")
             lines += ["  " + line for line in render.rows_table(rows)]
+            lines += ["  " + line for line in render.cut_cells(rows)]
         elif f.row_count:
             lines.append(f"  failing rows: {f.row_count} (none stored)")
     return "\n".join(lines) + "\n"

@@ -119,6 +119,19 @@ def rows_table(rows: Sequence[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def cut_cells(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The values `rows_table` cut short, whole: one safe line each (what `pipemon show` adds
+    under the table, so a 1 MB error message is cut in every page and message but readable)."""
+    lines: list[str] = []
+    for n, row in enumerate(rows, start=1):
+        for column, value in row.items():
+            text = str(json_safe(value))
+            if len(" ".join(safe_line(text).split())) > CELL_MAX:
+                whole = safe_line(text, limit=len(text) * 4 + 16)  # escapes widen a value
+                lines.append(f"  row {n} {column} ({len(text)} characters): {whole}")
+    return lines
+
+
 def _fields(finding: Finding) -> list[str]:
     lines = [f"Severity:   {finding.severity.upper()}"]
     if finding.target:

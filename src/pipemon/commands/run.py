@@ -22,16 +22,21 @@ EPILOG = (
 )
 
 
+class VarsError(argparse.ArgumentTypeError):
+    """--vars that cannot be used: what was expected."""
+
+
 def _vars(text: str) -> dict[str, Any]:
+    """The --vars mapping, checked; raises VarsError saying what was expected."""
     try:
         value = yaml.safe_load(text) if text else {}
     except yaml.YAMLError as exc:
-        raise argparse.ArgumentTypeError(f"--vars is not YAML/JSON: {exc}") from exc
+        raise VarsError(f"--vars is not YAML/JSON: {exc}") from exc
     if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("--vars must be a mapping, e.g. '{as_of: 2025-12-04}'")
+        raise VarsError("--vars must be a mapping, e.g. '{as_of: 2025-12-04}'")
     problems = validate.invalid_vars(value, build.project_vars())
     if problems:
-        raise argparse.ArgumentTypeError("; ".join(problems))
+        raise VarsError("; ".join(problems))
     return value
 
 
@@ -52,7 +57,9 @@ def _named_selector(text: str) -> str:
 def add_alert_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by `run` and `alert`."""
     parser.add_argument("--target", help="dbt target (default: the profile's)")
-    parser.add_argument("--vars", type=_vars, default={}, help="dbt vars, YAML or JSON mapping")
+    # checked in main: a setting that stops a scheduled run is a monitoring failure (exit 3, told
+    # on every channel); a dry run sends nothing, so there it is a usage error (exit 2)
+    parser.add_argument("--vars", default="", help="dbt vars, YAML or JSON mapping")
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -142,13 +149,22 @@ def _print_report(report: runner.RunReport, dry_run: bool) -> None:
 
 
 def main(args: argparse.Namespace, command: str) -> int:
+    vars_error = None
+    try:
+        vars_ = _vars(args.vars)
+    except VarsError as exc:
+        if args.dry_run:
+            print(f"pipemon {command}: error: argument --vars: {exc}", file=sys.stderr)
+            return 2
+        vars_, vars_error = {}, str(exc)
     options = runner.RunOptions(
         command=command,
         target=args.target,
         select=list(getattr(args, "select", []) or []),
         selector=getattr(args, "selector", None),
         exclude=list(getattr(args, "exclude", []) or []),
-        vars=args.vars,
+        vars=vars_,
+        vars_error=vars_error,
         dry_run=args.dry_run,
         summary=args.summary,
         samples=args.samples,

@@ -80,6 +80,7 @@ class RunOptions:
     selector: str | None = None  # a YAML selector of selectors.yml, instead of select
     exclude: list[str] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
+    vars_error: str | None = None  # --vars that could not be read (the command line's words)
     dry_run: bool = False
     summary: bool = False
     samples: bool | None = None  # None: config/alerts.yml decides
@@ -294,7 +295,8 @@ class Runner:
         # 1. build (or read the last build)
         declared = build.project_vars()
         unknown = build.unknown_vars(opts.vars, declared)
-        bad_vars = unknown + validate.invalid_vars(opts.vars, declared)
+        bad_vars = [opts.vars_error] if opts.vars_error else []
+        bad_vars += unknown + validate.invalid_vars(opts.vars, declared)
         if bad_vars:
             why = "dbt would ignore them silently" if unknown else "refused before SQL"
             self.problem(
