@@ -27,6 +27,43 @@ os.environ.setdefault("DBT_PROFILES_DIR", str(REPO / "profiles"))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 
+# `make check` (the inner loop) runs the tests that are not `slow`: a test is slow when it needs a
+# dbt build or parse of the project, a generated season, the BigQuery emulator or a browser,
+# which is when it uses one of these fixtures (directly or through another fixture), is marked
+# `browser` or `bigquery`, or sits in one of the modules below that run dbt or generate seasons
+# in their own code. `make test` runs every test.
+SLOW_FIXTURES = frozenset(
+    {
+        "incident_season", "clean_season", "existing_incident_season", "existing_clean_season",
+        "season_builder", "hostile", "built", "manifest", "daily_and_history",
+        "on_status_season", "history_season", "quiet_season",
+        "offline_compiles", "compiled_probe", "emulator_build", "emulator",
+    }
+)  # fmt: skip
+SLOW_MODULES = frozenset(
+    {
+        "test_dbt_parse.py", "test_generator.py", "test_generator_formats.py",
+        "test_generator_history.py", "warehouse/test_schema_drift.py",
+    }
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        module = item.path.relative_to(here).as_posix()
+        # a fixture asked for by name (`request.getfixturevalue(param)`) counts too
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        used = {*getattr(item, "fixturenames", ()), *map(str, params.values())}
+        if (
+            SLOW_FIXTURES.intersection(used)
+            or module in SLOW_MODULES
+            or item.get_closest_marker("browser")
+            or item.get_closest_marker("bigquery")
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 @dataclass
 class BuiltSeason:
     """A generated season after `dbt build`: where it is, what was injected, what failed."""
