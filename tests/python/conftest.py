@@ -156,6 +156,7 @@ def _dbt_build(
         manifest=manifest,
     )
     assert outcome.exception is None, f"dbt build broke: {outcome.exception}"
+    session_cache.stamp_manifest(target_path)
     return (
         json.loads((target_path / "run_results.json").read_text()),
         json.loads((target_path / "manifest.json").read_text()),
