@@ -1,4 +1,5 @@
-# pipemon: `make demo` runs the main job on the embedded DuckDB warehouse; `make test` runs every check.
+# pipemon: `make demo` runs the main job on the embedded DuckDB warehouse; `make test` runs every
+# check; `make check` is the inner loop (lint and the fast tests).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export PIPEMON_PROJECT_DIR := $(CURDIR)
 
-.PHONY: setup demo test lint sqllint pytest bench docs clean
+.PHONY: setup demo test check lint sqllint pytest bench docs clean
 
 # The environment: a virtualenv with the pinned dependencies and the package (editable).
 $(VENV)/.installed: pyproject.toml
@@ -36,6 +37,12 @@ pytest: setup
 	$(BIN)/pytest -q tests/python
 
 test: lint sqllint pytest
+
+# The inner loop, under 2 minutes: ruff + mypy and the tests that are not `slow` (no dbt build or
+# parse of the project, generated season, BigQuery emulator or browser; tests/python/conftest.py
+# says which are). `make test` before pushing runs everything, sqlfluff included.
+check: lint
+	$(BIN)/pytest -q -m "not slow" tests/python
 
 # Side-by-side costs at {1, 5} seasons x scale {1, 10}, written to docs/benchmarks.md;
 # `make bench BENCH_ARGS=--quick` for 1 season x scale 1, or BENCH_ARGS="--sizes 1x1,2x1".

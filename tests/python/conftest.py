@@ -3,7 +3,8 @@
 The full-season builds are session-scoped: every incident kind and no incident at all, each in
 the real formats with the plan's new log tables (`--logs planned`) and without them, as the
 pipeline is today (`--logs existing`). Each costs a generation (~15 s) and a `dbt build`
-(~35 s), and many tests read them.
+(~35 s), and many tests read them. Generations and dbt's parse are shared through
+`session_cache` (one parse serves every build of a file named `warehouse.duckdb`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,49 @@ from typing import Any
 import duckdb
 import pytest
 
+import session_cache
+
 REPO = Path(__file__).resolve().parents[2]
 os.environ.setdefault("PIPEMON_PROJECT_DIR", str(REPO))
 os.environ.setdefault("DBT_PROFILES_DIR", str(REPO / "profiles"))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+
+# `make check` (the inner loop) runs the tests that are not `slow`: a test is slow when it needs a
+# dbt build or parse of the project, a generated season, the BigQuery emulator or a browser,
+# which is when it uses one of these fixtures (directly or through another fixture), is marked
+# `browser` or `bigquery`, or sits in one of the modules below that run dbt or generate seasons
+# in their own code. `make test` runs every test.
+SLOW_FIXTURES = frozenset(
+    {
+        "incident_season", "clean_season", "existing_incident_season", "existing_clean_season",
+        "season_builder", "hostile", "built", "manifest", "daily_and_history",
+        "on_status_season", "history_season", "quiet_season",
+        "offline_compiles", "compiled_probe", "emulator_build", "emulator",
+    }
+)  # fmt: skip
+SLOW_MODULES = frozenset(
+    {
+        "test_dbt_parse.py", "test_generator.py", "test_generator_formats.py",
+        "test_generator_history.py", "warehouse/test_schema_drift.py",
+    }
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        module = item.path.relative_to(here).as_posix()
+        # a fixture asked for by name (`request.getfixturevalue(param)`) counts too
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        used = {*getattr(item, "fixturenames", ()), *map(str, params.values())}
+        if (
+            SLOW_FIXTURES.intersection(used)
+            or module in SLOW_MODULES
+            or item.get_closest_marker("browser")
+            or item.get_closest_marker("bigquery")
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass
@@ -83,14 +123,17 @@ def build_season(
     """Generate a season into `base`/warehouse.duckdb and `dbt build` it as of its own as_of."""
     from datetime import date, timedelta
 
-    from pipemon.generator import SEASON_END, SEASON_START, generate
+    from pipemon.generator import SEASON_END, SEASON_START
 
     warehouse = base / "warehouse.duckdb"
     target_path = base / "target"
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     first = date.fromisoformat(start) if start else SEASON_START
     last = first + timedelta(days=days - 1) if days else SEASON_END
-    generated = generate(warehouse, first, last, seed=42, incidents=incidents, logs=logs)
+    generated = session_cache.generate_once(
+        warehouse, first, last, seed=42, incidents=incidents, logs=logs
+    )
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     truth = json.loads(generated.truth_path.read_text())
     run_results, manifest = _dbt_build(warehouse, target_path, truth)
     return BuiltSeason(warehouse, truth, run_results, manifest, generated.row_counts)
@@ -102,18 +145,28 @@ def _dbt_build(
     from pipemon import dbt
     from pipemon.demo import judging_vars
 
+    vars_ = judging_vars(truth)
+    manifest = session_cache.parsed_manifest(warehouse, vars_)
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     outcome = dbt.invoke(
         ["build"],
         target="local",
-        vars_=judging_vars(truth),
+        vars_=vars_,
         extra=["--full-refresh", "--target-path", str(target_path)],
+        manifest=manifest,
     )
     assert outcome.exception is None, f"dbt build broke: {outcome.exception}"
+    session_cache.stamp_manifest(target_path)
     return (
         json.loads((target_path / "run_results.json").read_text()),
         json.loads((target_path / "manifest.json").read_text()),
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where the session keeps the warehouses, seasons and manifests it shares."""
+    session_cache.set_root(tmp_path_factory.mktemp("session-cache"))
 
 
 @pytest.fixture(scope="session")

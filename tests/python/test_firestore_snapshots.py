@@ -60,11 +60,10 @@ def _doc(triggered: bool, keys: int, at: datetime) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipemon.generator import ensure_contract_tables
+    from session_cache import contract_tables, copy_duckdb
 
     path = tmp_path_factory.mktemp("firestore") / "warehouse.duckdb"
-    ensure_contract_tables(path)
-    return path
+    return copy_duckdb(contract_tables("planned"), path)  # ensure_contract_tables, once a session
 
 
 def test_real_client_builds_the_same_calls_offline() -> None:

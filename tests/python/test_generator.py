@@ -14,6 +14,7 @@ import pytest
 from pipemon.generator import generate
 from pipemon.generator.incidents import KINDS, parse_kinds
 from pipemon.generator.season import SEASON_START, games_on, no_game_days, season_games
+from session_cache import generate_fresh
 
 
 def test_season_calendar_has_the_real_off_days_and_volume() -> None:
@@ -67,23 +68,29 @@ def _digests(path: Path, tables: list[str]) -> dict[str, tuple[object, ...] | No
         con.close()
 
 
+# generate_fresh: a real generation each call, into a copy of the session's empty warehouse (the
+# contract tables made by the dbt macro once a session, not once a call)
+
+
 def test_generation_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     tables = []
     for name in ("a", "b"):
         path = tmp_path / f"{name}.duckdb"
-        result = generate(path, date(2025, 12, 1), date(2025, 12, 10), seed=7, incidents="all")
+        result = generate_fresh(
+            path, date(2025, 12, 1), date(2025, 12, 10), seed=7, incidents="all"
+        )
         tables.append(
             (result.row_counts, _digests(path, list(DIGESTS)), result.truth_path.read_text())
         )
     assert tables[0] == tables[1]
-    other = generate(tmp_path / "c.duckdb", date(2025, 12, 1), date(2025, 12, 10), seed=8)
+    other = generate_fresh(tmp_path / "c.duckdb", date(2025, 12, 1), date(2025, 12, 10), seed=8)
     assert _digests(other.warehouse, list(DIGESTS)) != tables[0][1]
 
 
 def test_both_log_modes_share_every_table_of_the_pipeline(tmp_path: Path) -> None:
     """`existing` writes the same rows as `planned`, minus the plan's three tables."""
-    planned = generate(tmp_path / "p.duckdb", date(2026, 1, 20), date(2026, 1, 26), seed=5)
-    existing = generate(
+    planned = generate_fresh(tmp_path / "p.duckdb", date(2026, 1, 20), date(2026, 1, 26), seed=5)
+    existing = generate_fresh(
         tmp_path / "e.duckdb", date(2026, 1, 20), date(2026, 1, 26), seed=5, logs="existing"
     )
     shared = [t for t in DIGESTS if not t.endswith("processor_execution_log")]
@@ -122,10 +129,10 @@ def test_generate_refuses_an_unknown_log_mode(tmp_path: Path) -> None:
 
 
 def test_scale_multiplies_player_volume(tmp_path: Path) -> None:
-    one = generate(
+    one = generate_fresh(
         tmp_path / "1.duckdb", date(2025, 12, 1), date(2025, 12, 3), seed=3, incidents="none"
     )
-    two = generate(
+    two = generate_fresh(
         tmp_path / "2.duckdb",
         date(2025, 12, 1),
         date(2025, 12, 3),

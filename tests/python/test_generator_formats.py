@@ -16,6 +16,7 @@ import pytest
 from pipemon.generator import generate
 from pipemon.generator.build import MALFORMED_EXPECTED, malformed_expected
 from pipemon.generator.incidents import KINDS
+from session_cache import generate_once
 
 REPO = Path(__file__).resolve().parents[2]
 PLANNED = (
@@ -44,7 +45,8 @@ class Generated:
 
 
 def _generate(path: Path, start: date, end: date, logs: str) -> Generated:
-    result = generate(path, start, end, seed=42, incidents="all", logs=logs)
+    # the whole season is the one conftest's incident_season generates: one generation serves both
+    result = generate_once(path, start, end, seed=42, incidents="all", logs=logs)
     return Generated(path, json.loads(result.truth_path.read_text()), result.row_counts)
 
 

@@ -14,6 +14,7 @@ from pipemon.generator import GenerationResult, generate, history_seasons
 from pipemon.generator.contract import load_contract
 from pipemon.generator.season import SEASON_START, no_game_days, season_calendar, season_games
 from pipemon.project import project_dir
+from session_cache import generate_fresh
 
 LATEST_END = SEASON_START + timedelta(days=9)
 
@@ -44,8 +45,9 @@ def latest_and_history(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[GenerationResult, GenerationResult]:
     base = tmp_path_factory.mktemp("history")
-    alone = generate(base / "one.duckdb", SEASON_START, LATEST_END, seed=11)
-    with_history = generate(base / "two.duckdb", SEASON_START, LATEST_END, seed=11, seasons=2)
+    # real generations; only the empty contract tables come from the session's copy
+    alone = generate_fresh(base / "one.duckdb", SEASON_START, LATEST_END, seed=11)
+    with_history = generate_fresh(base / "two.duckdb", SEASON_START, LATEST_END, seed=11, seasons=2)
     return alone, with_history
 
 

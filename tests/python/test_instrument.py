@@ -14,7 +14,7 @@ import duckdb
 import pytest
 import yaml
 
-from pipemon import dbt, project
+from pipemon import project
 from pipemon.instrument import (
     DEPENDENCY_COLUMNS,
     DEPENDENCY_TABLE,
@@ -28,6 +28,7 @@ from pipemon.instrument import (
     track_execution,
     tracked,
 )
+from session_cache import contract_tables, copy_duckdb
 
 SOURCES_YAML = Path(__file__).resolve().parents[2] / (
     "models/staging/orchestration/_orchestration__sources.yml"
@@ -43,9 +44,8 @@ def contract_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.setenv("PIPEMON_DUCKDB_PATH", str(path))
         mp.setenv("PIPEMON_TARGET", "local")
         mp.setenv("DBT_PROFILES_DIR", str(project.project_dir() / "profiles"))
-        outcome = dbt.invoke(["run-operation", "create_contract_tables"], target="local")
-        assert outcome.success, outcome.exception
-        yield path
+        # created by the dbt macro once per session (session_cache), copied here
+        yield copy_duckdb(contract_tables("planned"), path)
 
 
 @pytest.fixture

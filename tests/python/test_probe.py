@@ -14,8 +14,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipemon import dbt, probe
+from pipemon import probe
 from pipemon.cli import main
+from session_cache import contract_tables, copy_duckdb
 
 TIMEOUT = 1.0
 QUERY_TOKEN = "qtok-5f1d2c9a7b"
@@ -78,13 +79,10 @@ def _closed_port() -> int:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A DuckDB warehouse with the contract tables, created by the project's dbt macro."""
+    """A DuckDB warehouse with the contract tables, created by the project's dbt macro (a copy
+    of the session's)."""
     path = tmp_path_factory.mktemp("wh") / "pipemon.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PIPEMON_DUCKDB_PATH", str(path))
-        outcome = dbt.invoke(["run-operation", "create_contract_tables"])
-    assert outcome.success, outcome.exception
-    return path
+    return copy_duckdb(contract_tables("planned"), path)
 
 
 @pytest.fixture

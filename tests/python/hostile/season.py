@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from conftest import BuiltSeason, _dbt_build
+from session_cache import generate_once
 
 START, END = date(2026, 1, 20), date(2026, 1, 29)
 FUTURE = "2099-01-01 00:00:00"
@@ -403,12 +404,10 @@ def _schedule_flip(con: duckdb.DuckDBPyConnection) -> None:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSeason]:
     import os
 
-    from pipemon.generator import generate
-
     base = tmp_path_factory.mktemp("hostile")
     warehouse = base / "warehouse.duckdb"
+    generated = generate_once(warehouse, START, END, seed=42, incidents="none")
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
-    generated = generate(warehouse, START, END, seed=42, incidents="none")
     truth = json.loads(Path(generated.truth_path).read_text())
     con = duckdb.connect(str(warehouse))
     try:

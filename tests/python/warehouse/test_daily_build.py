@@ -22,6 +22,7 @@ import pytest
 from pipemon import dbt
 from pipemon.generator.contract import load_contract
 from pipemon.warehouse.duckdb import release_dbt_connections
+from session_cache import parsed_manifest
 from warehouse.replay import REPO, copy_warehouse, cut_at
 
 # A week with the quota outage (2026-01-26) in the judged window, and an open incident three
@@ -46,7 +47,9 @@ def _build(
         "monitor_last_built_date": last_built,
     }
     extra = ["--target-path", str(target)] + (["--full-refresh"] if full else [])
-    outcome = dbt.invoke(["build"], target="local", vars_=vars_, extra=extra)
+    # every build here is of a copy of the season's file: the session's one parse serves them
+    manifest = parsed_manifest(warehouse, vars_)
+    outcome = dbt.invoke(["build"], target="local", vars_=vars_, extra=extra, manifest=manifest)
     assert outcome.exception is None, outcome.exception
     release_dbt_connections()
     return json.loads((target / "run_results.json").read_text())

@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 
 from pipemon.generator.incidents import DOCUMENTED, KINDS, NON_ALERTS
+from session_cache import parsed_manifest
 
 PROPS = "nba_raw.bettingpros_player_points_props"
 
@@ -73,21 +74,24 @@ def test_the_props_window_false_alarm_is_not_raised(incident_season, tmp_path) -
 
     from pipemon import dbt
 
-    copy = tmp_path / "noon.duckdb"
+    # the season's file name: the session's parse of the project serves this build
+    copy = tmp_path / incident_season.warehouse.name
     shutil.copy(incident_season.warehouse, copy)
     os.environ["PIPEMON_DUCKDB_PATH"] = str(copy)
     as_of = "2026-01-26 17:00:00"  # 12:00 ET
     target = tmp_path / "target"
+    vars_ = {"as_of": as_of, "monitor_lookback_days": 3, "season_opening_date": "2025-10-21"}
     outcome = dbt.invoke(
         ["build"],
         target="local",
-        vars_={"as_of": as_of, "monitor_lookback_days": 3, "season_opening_date": "2025-10-21"},
+        vars_=vars_,
         extra=[
             "--select",
             "+daily_output_volume +game_data_coverage",
             "--target-path",
             str(target),
         ],
+        manifest=parsed_manifest(copy, vars_),
     )
     assert outcome.exception is None
     season = type(incident_season)(copy, incident_season.truth, *_results(target), {})

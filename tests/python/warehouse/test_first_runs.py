@@ -13,7 +13,6 @@ each replay builds just its checks and their ancestors.
 from __future__ import annotations
 
 import json
-import shutil
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from pipemon.demo import judging_vars
 from pipemon.generator.contract import load_contract
 from pipemon.generator.incidents import DOCUMENTED, NON_ALERTS, FirstRun, IncidentKind
 from pipemon.warehouse.duckdb import release_dbt_connections
+from session_cache import parsed_manifest
 from warehouse.replay import (
     REPO,
     WRITTEN_AT,
@@ -63,21 +63,11 @@ RUNS = _by_moment()
 
 
 @pytest.fixture(scope="module")
-def manifest(incident_season, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The project parsed once. DuckDB names its catalog after the file's stem, and parsing
-    fixes every relation's database: the replays' copies keep the season's file name."""
-    target = tmp_path_factory.mktemp("parsed")
-    # the season build's own parse state, with its vars and warehouse: a partial parse (seconds)
-    saved = incident_season.warehouse.parent / "target" / "partial_parse.msgpack"
-    if saved.exists():
-        shutil.copy(saved, target / saved.name)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PIPEMON_DUCKDB_PATH", str(incident_season.warehouse))
-        return dbt.parse(
-            target="local",
-            vars_=judging_vars(incident_season.truth),
-            extra=["--target-path", str(target)],
-        )
+def manifest(incident_season) -> Any:
+    """The project parsed once (the session's parse, which built the season too). DuckDB names
+    its catalog after the file's stem, and parsing fixes every relation's database: the replays'
+    copies keep the season's file name."""
+    return parsed_manifest(incident_season.warehouse, judging_vars(incident_season.truth))
 
 
 def test_every_alerting_documented_incident_has_a_first_run() -> None:
