@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from pipemon import runner
+from pipemon import dbt, runner
 from pipemon.alerts import config as alerts_config
 from pipemon.alerts import manage
 from pipemon.runner import RunOptions, build
@@ -209,6 +209,11 @@ def run(
     with _environment(env):
         scratch_settings = resolve(target, vars_ or {})
         _forget_runner_state(scratch_settings)
+        # the registries as this checkout declares them (a copy built by an older pipemon may
+        # hold seeds with other columns, which a plain build cannot load into)
+        seeded = dbt.invoke(["seed"], target=target, vars_=vars_, extra=["--full-refresh"])
+        if seeded.exception is not None or not seeded.success:
+            raise RuntimeError(f"loading the registries into scratch failed: {seeded.exception}")
         oldest_scrape = _oldest_scrape(scratch_settings)
         for n, moment in enumerate(moments(first, last, times, zone)):
             run_vars = {**(vars_ or {}), "read_as_of": True}
