@@ -6,7 +6,8 @@ zone) is one real `pipemon run`: `dbt build` as of that moment, with var `read_a
 every contract source is read as it stood then (rows written later left out, by each table's
 `meta.written_at`: a filter, never a copy of the pipeline's data), then the runner's own steps
 (findings, incidents, messages) with its clock at the moment. The first moment is a history
-build (`daily_window: false`), the next ones daily builds, as the deployed monitor runs.
+build (`--full-refresh`: every mart and registry rebuilt from the rows as they stood), the next
+ones daily builds, as the deployed monitor runs.
 
 It never touches the live incidents or channels: its state (the runner's tables, the marts it
 builds) lives in scratch, and its messages go to one file channel there, under the team's own
@@ -33,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from pipemon import dbt, runner
+from pipemon import runner
 from pipemon.alerts import config as alerts_config
 from pipemon.alerts import manage
 from pipemon.runner import RunOptions, build
@@ -60,6 +61,7 @@ class Moment:
     exit_code: int
     said: list[Said] = field(default_factory=list)
     counted: int = 0  # occurrences recorded, not sent
+    findings: list[str] = field(default_factory=list)  # `severity check: target date` each
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Result:
                     "at": m.local,
                     "exit_code": m.exit_code,
                     "counted": m.counted,
+                    "findings": m.findings,
                     "messages": [
                         {"kind": s.kind, "subject": s.subject, "incident_id": s.incident_id}
                         for s in m.said
@@ -138,22 +141,23 @@ def _scratch_config(scratch: Path, live: Path | None) -> Path:
     return path
 
 
+def _set_environment(values: dict[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @contextmanager
 def _environment(changes: dict[str, str | None]) -> Iterator[None]:
+    """The process environment with `changes` (None: unset), as it was afterwards."""
     before = {k: os.environ.get(k) for k in changes}
     try:
-        for key, value in changes.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(changes)
         yield
     finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(before)
 
 
 def _scratch_warehouse(settings: WarehouseSettings, scratch: Path) -> dict[str, str | None]:
@@ -209,24 +213,20 @@ def run(
     with _environment(env):
         scratch_settings = resolve(target, vars_ or {})
         _forget_runner_state(scratch_settings)
-        # the registries as this checkout declares them (a copy built by an older pipemon may
-        # hold seeds with other columns, which a plain build cannot load into)
-        seeded = dbt.invoke(["seed"], target=target, vars_=vars_, extra=["--full-refresh"])
-        if seeded.exception is not None or not seeded.success:
-            raise RuntimeError(f"loading the registries into scratch failed: {seeded.exception}")
         oldest_scrape = _oldest_scrape(scratch_settings)
         for n, moment in enumerate(moments(first, last, times, zone)):
             run_vars = {**(vars_ or {}), "read_as_of": True}
             if oldest_scrape is not None and "scraper_log_retention_days" not in run_vars:
                 run_vars["scraper_log_retention_days"] = _kept_days(oldest_scrape, moment, zone)
-            if n == 0:
-                run_vars["daily_window"] = False  # the marts as they stood, from scratch
+            # the first run rebuilds every mart and registry from the rows as they stood (a copy
+            # holds marts built from later rows, and seeds an older pipemon may have loaded)
             options = RunOptions(
                 command="run",
                 target=target,
                 vars=run_vars,
                 freshness=False,
                 config_path=cfg_path,
+                full_refresh=n == 0,
             )
             report = runner.execute(options, clock=_fixed(moment))
             local = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
@@ -236,7 +236,11 @@ def run(
                 if m.kind in TOLD
             ]
             counted = sum(1 for m in report.messages if m.kind == "suppressed")
-            result.moments.append(Moment(moment, local, report.exit_code, said, counted))
+            findings = [
+                f"{f.severity} {f.check_name}: {f.target or ''} {f.game_date or ''}".rstrip()
+                for f in report.findings
+            ]
+            result.moments.append(Moment(moment, local, report.exit_code, said, counted, findings))
             log(f"{local}: {len(said)} message(s), {counted} counted, exit {report.exit_code}")
         result.incidents = _incidents(scratch_settings, result)
     return result

@@ -525,6 +525,14 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
             name = table.split(".")[1]
             needs = table if name in PLANNED_TABLES else None
             self.plan.record("malformed_rows", day, table, needs=needs)
+        # the unreadable dead letter is still a dead letter: alerted on its topic, with its reason
+        self.plan.record(
+            "malformed_rows",
+            day,
+            "nba-phase2-raw-complete",
+            consequence=True,
+            needs="nba_orchestration.pubsub_dead_letters",
+        )
 
 
 # What staging quarantines from the malformed_rows incident, per table and reason (planned mode).

@@ -86,6 +86,7 @@ class RunOptions:
     samples: bool | None = None  # None: config/alerts.yml decides
     max_rows: int | None = None
     freshness: bool | None = None
+    full_refresh: bool = False  # rebuild every incremental mart and seed (a backtest's first run)
     config_path: Path | None = None
 
     @property
@@ -343,7 +344,7 @@ class Runner:
             built = build.build(
                 opts.target,
                 run_vars,
-                opts.dbt_selection,
+                [*opts.dbt_selection, *(["--full-refresh"] if opts.full_refresh else [])],
                 opts.exclude,
                 freshness,
                 retry_after_seconds=cfg.transient_retry_seconds,

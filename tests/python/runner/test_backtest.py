@@ -111,5 +111,5 @@ def test_a_daily_backtest_of_a_clean_history_says_nothing(clean_season, tmp_path
         scratch=tmp_path / "scratch",
     )
     assert len(result.moments) == 6
-    assert [m.exit_code for m in result.moments] == [0] * 6
+    assert [m.exit_code for m in result.moments] == [0] * 6, [m.findings for m in result.moments]
     assert result.total == 0 and result.incidents == []
