@@ -1,4 +1,4 @@
-"""`pipemon backtest` on the generated season: the monitor replayed at 08:00 ET day after day,
+"""`pipemon backtest` on the generated season: the monitor replayed at 08:00 and 14:00 ET day after day,
 each moment seeing only the rows written by then, in scratch state. An outage of many days is
 one incident, told once when it opens; the live incidents are never touched."""
 
@@ -15,7 +15,7 @@ from pipemon import backtest
 from pipemon.cli import main
 from warehouse.replay import copy_warehouse
 
-FIRST, LAST = dt.date(2025, 12, 13), dt.date(2025, 12, 16)
+FIRST, LAST = dt.date(2025, 12, 13), dt.date(2025, 12, 15)
 
 
 def test_a_daily_backtest_tells_each_outage_once(incident_season, tmp_path, monkeypatch, capsys):
@@ -33,7 +33,7 @@ def test_a_daily_backtest_tells_each_outage_once(incident_season, tmp_path, monk
     code = main(
         [
             "backtest",
-            "--from", str(FIRST), "--to", str(LAST), "--at", "08:00",
+            "--from", str(FIRST), "--to", str(LAST), "--at", "08:00,14:00",
             "--scratch", str(tmp_path / "scratch"), "--json",
         ]
     )  # fmt: skip
@@ -45,7 +45,24 @@ def test_a_daily_backtest_tells_each_outage_once(incident_season, tmp_path, monk
         f"{i['check']}: {i['target']}": {"days": i["days"], "messages": i["kinds"]}
         for i in incidents
     }
-    print(json.dumps({"total_messages": result["total_messages"], "outages": per_outage}))
+    # the same moments as before this change: every failing date its own incident
+    old = backtest.run(
+        FIRST,
+        LAST,
+        [dt.time(8, 0), dt.time(14, 0)],
+        vars_={"incident_clean_days_to_end": 0},
+        scratch=tmp_path / "scratch-before",
+    )
+    print(
+        json.dumps(
+            {
+                "after": {"incidents": len(incidents), "messages": result["total_messages"]},
+                "before": {"incidents": len(old.incidents), "messages": old.total},
+                "outages": per_outage,
+            }
+        )
+    )
+    assert len(old.incidents) > len(incidents) and old.total > result["total_messages"]
     # the causes injected on these days (the season truth), each one outage
     injected = {
         r["kind"]
