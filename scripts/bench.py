@@ -414,6 +414,16 @@ def report(
         "*days read*: from the scan's lower bound through as_of's date.\n",
         *scans[0],
     ]
+    if backtest_cost:
+        b = backtest_cost
+        out += [
+            "",
+            f"## Backtest cost\n\n`pipemon backtest` over {BACKTEST_DAYS} days at 08:00 ET "
+            f"(1 season x scale 1): {b['backtest']:.0f} s, against {BACKTEST_DAYS} daily "
+            f"`dbt build`s as of the same moments: {b['daily_builds']:.0f} s; ratio "
+            f"**{b['backtest'] / b['daily_builds']:.2f}** (the backtest adds its first full "
+            "build, the runner's steps and the read-as-of filters).",
+        ]
     return "\n".join(out) + "\n"
 
 
