@@ -178,7 +178,15 @@ sourced_days as (
                 and copied.phase is null
                 then 'run_history'
             else phase_days.completion_source_on_date
-        end as completion_source_read
+        end as completion_source_read,
+        documents.phase_document_id,
+        documents.completed_count as document_completed_count,
+        documents.is_triggered as is_document_triggered,
+        coalesce(documents.triggered_at, documents.last_changed_at) as document_triggered_at,
+        copied.phase is not null as has_copied_record,
+        copied.completed_count as copied_completed_count,
+        copied.nth_completed_at as copied_nth_completed_at,
+        copied.last_completed_at as copied_last_completed_at
     from phase_days
     left join documents
         on phase_days.phase = documents.phase
@@ -217,11 +225,11 @@ joined as (
         end as processors_expected,
         case sourced_days.completion_source_read
             when 'scraper_log' then case when schedule_scrapes.completed_at is null then 0 else 1 end
-            when 'firestore' then coalesce(documents.completed_count, copied.completed_count, 0)
+            when 'firestore' then coalesce(sourced_days.document_completed_count, sourced_days.copied_completed_count, 0)
             when 'run_history' then coalesce(keys_per_phase_day.processors_finished, 0)
             when 'predictions' then coalesce(predictions_done.systems_complete, 0)
         end as processors_completed,
-        documents.phase_document_id is not null or copied.phase is not null as has_completion_document,
+        sourced_days.phase_document_id is not null or sourced_days.has_copied_record as has_completion_document,
         sourced_days.is_due,
         sourced_days.is_relaxed,
         sourced_days.is_bootstrap,
@@ -236,10 +244,11 @@ joined as (
             when 'firestore'
                 then
                     case
-                        when documents.phase_document_id is not null
-                            then case when documents.is_triggered then coalesce(documents.triggered_at, documents.last_changed_at) end
-                        when sourced_days.phase = 'phase2' then copied.nth_completed_at
-                        when copied.completed_count >= keys_per_phase_day.completion_keys_expected then copied.last_completed_at
+                        when sourced_days.phase_document_id is not null
+                            then case when sourced_days.is_document_triggered then sourced_days.document_triggered_at end
+                        when sourced_days.phase = 'phase2' then sourced_days.copied_nth_completed_at
+                        when sourced_days.copied_completed_count >= keys_per_phase_day.completion_keys_expected
+                            then sourced_days.copied_last_completed_at
                     end
             when 'run_history'
                 then
@@ -254,12 +263,6 @@ joined as (
                 end
         end as completed_at
     from sourced_days
-    left join documents
-        on sourced_days.phase = documents.phase
-        and sourced_days.data_date = documents.data_date
-    left join copied
-        on sourced_days.phase = copied.phase
-        and sourced_days.data_date = copied.data_date
     left join keys_per_phase_day
         on sourced_days.phase_day_id = keys_per_phase_day.phase_day_id
     left join schedule_scrapes

@@ -146,19 +146,18 @@ def make_plan(
     judged_dates: set[str] | None,
     now: dt.datetime,
     project_dir: Path | None = None,
-    resolved_vars: Mapping[str, Any] | None = None,
+    resolved_vars: Mapping[str, Any],
 ) -> Plan:
-    """`resolved_vars`: the vars dbt resolved (`incident_clean_days_to_end`,
-    `incident_worse_factor`); without them, the project's defaults."""
+    """`resolved_vars`: the vars dbt resolved; the two incident vars (`incident_clean_days_to_end`,
+    `incident_worse_factor`) come from there only, their defaults from dbt_project.yml."""
     phases = grouping.processor_phases(project_dir or project.project_dir())
     groups = grouping.group(findings, phases)
-    given = resolved_vars or {}
     return incidents.plan(
         state,
         groups,
         judged_checks=judged_checks,
         judged_dates=judged_dates,
         now=now,
-        clean_days=int(given.get("incident_clean_days_to_end", 3)),
-        worse_factor=float(given.get("incident_worse_factor", 2)),
+        clean_days=int(resolved_vars["incident_clean_days_to_end"]),
+        worse_factor=float(resolved_vars["incident_worse_factor"]),
     )

@@ -40,6 +40,7 @@ class Monitor:
     events: list[dict[str, Any]] = field(default_factory=list)
     log: list[dict[str, Any]] = field(default_factory=list)
     clean_days: int = 3
+    worse_factor: float = 2
 
     def run(
         self, now: dt.datetime, failing: list[Finding], judged: list[dt.date]
@@ -53,7 +54,10 @@ class Monitor:
             judged_checks={BDL},
             judged_dates={d.isoformat() for d in judged} | open_dates,
             now=now,
-            resolved_vars={"incident_clean_days_to_end": self.clean_days},
+            resolved_vars={
+                "incident_clean_days_to_end": self.clean_days,
+                "incident_worse_factor": self.worse_factor,
+            },
         )
         history = policy.group_history(self.log)
         messages = decide.messages(self.cfg, plan, history, now, samples=True)
