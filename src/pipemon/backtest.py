@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from pipemon import runner
+from pipemon import project, runner
 from pipemon.alerts import config as alerts_config
 from pipemon.alerts import manage
 from pipemon.runner import RunOptions, build
@@ -119,10 +119,6 @@ def moments(
     return sorted(out)
 
 
-def pipeline_zone() -> ZoneInfo:
-    return ZoneInfo(str(build.project_vars().get("pipeline_timezone") or "UTC"))
-
-
 def _scratch_config(scratch: Path, live: Path | None) -> Path:
     """The team's alert limits, one file channel in scratch: what it would send, sent nowhere."""
     limits: dict[str, Any] = {}
@@ -204,7 +200,7 @@ def run(
     settings = resolve(target, vars_ or {})
     cfg_path = _scratch_config(scratch, config_path)
     result = Result(scratch=scratch)
-    zone = pipeline_zone()
+    zone = project.pipeline_zone()
     env = {
         **_scratch_warehouse(settings, scratch),
         "DBT_TARGET_PATH": str(scratch / "target"),
@@ -288,7 +284,7 @@ def _incidents(settings: WarehouseSettings, result: Result) -> list[dict[str, An
         for said in moment.said:
             if said.incident_id:
                 told.setdefault(said.incident_id, []).append(said)
-    zone = pipeline_zone()
+    zone = project.pipeline_zone()
     out = []
     for incident in sorted(state.values(), key=lambda i: (i.opened_at, i.incident_id)):
         messages = told.get(incident.incident_id, [])

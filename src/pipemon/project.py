@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "pipemon.duckdb"
 
@@ -58,6 +60,19 @@ def resolved_vars(cli_vars: str | Mapping[str, Any] | None = None) -> dict[str, 
         cli_vars = parsed
     values.update(dict(cli_vars or {}))
     return values
+
+
+def pipeline_zone() -> ZoneInfo:
+    """The pipeline's time zone: var `pipeline_timezone` (its dates are dates there)."""
+    return _zone_of(project_dir())
+
+
+@lru_cache(maxsize=8)
+def _zone_of(folder: Path) -> ZoneInfo:
+    import yaml
+
+    data = yaml.safe_load((folder / "dbt_project.yml").read_text()) or {}
+    return ZoneInfo(str((data.get("vars") or {}).get("pipeline_timezone") or "UTC"))
 
 
 @dataclass(frozen=True)

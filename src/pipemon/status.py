@@ -24,15 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pipemon import project
 from pipemon.alerts.catalogue import AlertCheck
 from pipemon.alerts.catalogue import load as load_catalogue
 from pipemon.alerts.grouping import CAUSE_RANK
 from pipemon.safe_text import safe_line
-
-ET = ZoneInfo("America/New_York")
 
 OK, FAIL, PENDING = "ok", "fail", "pending"
 MARKS = {OK: "✅", FAIL: "❌", PENDING: "⏳"}
@@ -187,7 +184,7 @@ def parse_as_of(text: str) -> datetime:
 
 def et_date(moment: datetime) -> date:
     """The US Eastern date of a moment (never the UTC date)."""
-    return moment.astimezone(ET).date()
+    return moment.astimezone(project.pipeline_zone()).date()
 
 
 def fmt_et(moment: datetime | None, *, with_date: bool = False) -> str:
@@ -195,8 +192,10 @@ def fmt_et(moment: datetime | None, *, with_date: bool = False) -> str:
         return "-"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ET)
-    return local.strftime("%Y-%m-%d %H:%M ET" if with_date else "%m-%d %H:%M ET")
+    zone = project.pipeline_zone()
+    local = moment.astimezone(zone)
+    label = "ET" if zone.key == "America/New_York" else zone.key
+    return local.strftime("%Y-%m-%d %H:%M " if with_date else "%m-%d %H:%M ") + label
 
 
 def demo_as_of(warehouse_path: Path | None) -> datetime | None:

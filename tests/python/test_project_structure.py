@@ -491,3 +491,16 @@ def test_descriptions_are_persisted_only_where_they_are_read(manifest: Any) -> N
         if uid.startswith("model.")
     }
     assert exposed and exposed <= set(persisted), sorted(exposed - set(persisted))
+
+
+def test_python_reads_the_time_zone_from_the_var() -> None:
+    """The pipeline's dates are dates in var `pipeline_timezone`: the runner, status, the report and
+    the backtest take the zone from `project.pipeline_zone()`, never a zone of their own. Only the
+    generator, which writes the real pipeline's rows in its own (ET) clock, names one."""
+    zone_literal = re.compile(r"""ZoneInfo\(\s*['"](?!UTC['"])""")
+    offenders = {
+        str(path.relative_to(REPO)): "; ".join(zone_literal.findall(path.read_text()))
+        for path in (REPO / "src" / PACKAGE).rglob("*.py")
+        if "generator" not in path.parts and zone_literal.search(path.read_text())
+    }
+    assert offenders == {}, f"a time zone named in Python beside pipeline_timezone: {offenders}"

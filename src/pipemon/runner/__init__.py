@@ -131,7 +131,7 @@ def state_file(settings: WarehouseSettings | None, suffix: str) -> Path:
 
 
 def _eastern_date(now: dt.datetime) -> str:
-    return now.astimezone(build.EASTERN).date().isoformat()
+    return now.astimezone(project.pipeline_zone()).date().isoformat()
 
 
 def exit_code(findings: list[Finding], *, pending_failed: bool) -> int:

@@ -19,7 +19,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -31,7 +30,6 @@ from pipemon.warehouse import WarehouseSettings
 
 # vars dbt itself or the tests set that the project does not declare
 EXTRA_VARS = ("offline_incremental",)
-EASTERN = ZoneInfo("America/New_York")
 # Errors worth one more try: BigQuery's retryable errors (its 5xx answers, `backendError`,
 # `internalError`, `rateLimitExceeded`: the per-table or per-project rate limits, unlike the
 # daily `quotaExceeded`) and DuckDB's file lock held by another process.
@@ -91,7 +89,7 @@ def built_date(run: Mapping[str, Any] | None) -> str | None:
         moment = as_of(recorded if isinstance(recorded, dict) else {}, started)
     except ValueError:  # unreadable vars or as_of: when it started
         moment = started
-    return moment.astimezone(EASTERN).date().isoformat()
+    return moment.astimezone(project.pipeline_zone()).date().isoformat()
 
 
 def judged_dates(
@@ -101,7 +99,7 @@ def judged_dates(
     open incidents' dates. None when the project has no window (every date is judged)."""
     if "monitor_lookback_days" not in resolved:
         return None
-    end = as_of(resolved, now).astimezone(EASTERN).date()
+    end = as_of(resolved, now).astimezone(project.pipeline_zone()).date()
     days = int(resolved["monitor_lookback_days"])
     window = {(end - dt.timedelta(days=i)).isoformat() for i in range(max(days, 1))}
     return window | {d for d in open_dates if d <= end.isoformat()}

@@ -11,7 +11,7 @@ from collections import Counter
 import duckdb
 import pytest
 
-from pipemon import backtest
+from pipemon import backtest, project
 from pipemon.cli import main
 from warehouse.replay import copy_warehouse
 
@@ -110,7 +110,7 @@ def test_bad_backtest_arguments_are_refused(args, expected, capsys):
 
 
 def test_backtest_moments_follow_the_pipeline_time_zone():
-    zone = backtest.pipeline_zone()
+    zone = project.pipeline_zone()
     at = backtest.moments(dt.date(2026, 3, 7), dt.date(2026, 3, 8), [dt.time(8, 0)], zone)
     # 08:00 ET is 13:00 UTC before the switch to daylight time and 12:00 UTC after it
     assert [m.hour for m in at] == [13, 12]
