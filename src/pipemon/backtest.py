@@ -107,14 +107,22 @@ class Result:
 
 
 def moments(
-    first: dt.date, last: dt.date, times: Sequence[dt.time], zone: ZoneInfo
+    first: dt.date,
+    last: dt.date,
+    times: Sequence[dt.time],
+    zone: ZoneInfo,
+    *,
+    days: Sequence[dt.date] | None = None,
 ) -> list[dt.datetime]:
-    """Every (date, time) of the range in the zone, as UTC instants, in order."""
+    """Every (date, time) of the range in the zone, as UTC instants, in order; with `days`, only
+    those dates of the range (days sampled from a season, replayed in order on one warehouse)."""
+    wanted = set(days) if days is not None else None
     out = []
     day = first
     while day <= last:
-        for at in times:
-            out.append(dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC))
+        if wanted is None or day in wanted:
+            for at in times:
+                out.append(dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC))
         day += dt.timedelta(days=1)
     return sorted(out)
 
@@ -194,8 +202,10 @@ def run(
     scratch: Path,
     config_path: Path | None = None,
     log: Callable[[str], None] = lambda line: None,
+    days: Sequence[dt.date] | None = None,
 ) -> Result:
-    """Replay the monitor at every moment of the range; see the module docstring."""
+    """Replay the monitor at every moment of the range (of `days` in it, when given); see the
+    module docstring."""
     scratch.mkdir(parents=True, exist_ok=True)
     settings = resolve(target, vars_ or {})
     cfg_path = _scratch_config(scratch, config_path)
@@ -210,7 +220,7 @@ def run(
         scratch_settings = resolve(target, vars_ or {})
         _forget_runner_state(scratch_settings)
         oldest_scrape = _oldest_scrape(scratch_settings)
-        for n, moment in enumerate(moments(first, last, times, zone)):
+        for n, moment in enumerate(moments(first, last, times, zone, days=days)):
             run_vars = {**(vars_ or {}), "read_as_of": True}
             if oldest_scrape is not None and "scraper_log_retention_days" not in run_vars:
                 run_vars["scraper_log_retention_days"] = _kept_days(oldest_scrape, moment, zone)

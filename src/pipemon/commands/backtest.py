@@ -22,8 +22,11 @@ Each moment is a real `dbt build` and runner pass as of that moment (var read_as
 source read as it stood then), in scratch state: the live incidents, alert_log and channels are
 never touched. Messages go to one file channel under the team's limits (config/alerts.yml).
 
-example: pipemon backtest --from 2025-12-12 --to 2025-12-21 --at 08:00,14:00 \\
-             --vars '{{monitor_lookback_days: 2}}'
+examples:
+  pipemon backtest --from 2025-12-12 --to 2025-12-21 --at 08:00,14:00 \\
+      --vars '{{monitor_lookback_days: 2}}'
+  pipemon backtest --on 2025-10-05,2026-02-15,2026-04-28 --at 03:30,08:00,14:00
+      (sampled days, replayed in order on one scratch warehouse)
 
 exit codes:
   {EXIT_DONE}  the backtest ran (whatever the monitor would have said)
@@ -53,6 +56,13 @@ def _times(text: str) -> list[dt.time]:
     return sorted(set(out))
 
 
+def _dates(text: str) -> list[dt.date]:
+    days = sorted({_date(part.strip()) for part in text.split(",") if part.strip()})
+    if not days:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected dates YYYY-MM-DD, comma-separated")
+    return days
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "backtest",
@@ -61,8 +71,15 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE")
-    parser.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE")
+    parser.add_argument("--from", dest="first", type=_date, metavar="DATE")
+    parser.add_argument("--to", dest="last", type=_date, metavar="DATE")
+    parser.add_argument(
+        "--on",
+        dest="days",
+        type=_dates,
+        metavar="DATE,...",
+        help="only these dates (instead of --from/--to), replayed in order on one warehouse",
+    )
     parser.add_argument(
         "--at",
         type=_times,
@@ -80,10 +97,22 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pipemon import backtest
 
+    if args.days is not None:
+        if args.first is not None or args.last is not None:
+            print("--on lists the dates itself: give it without --from/--to", file=sys.stderr)
+            return EXIT_USAGE
+        args.first, args.last = args.days[0], args.days[-1]
+    elif args.first is None or args.last is None:
+        print(
+            "which dates? --from DATE --to DATE, or --on DATE,DATE,... (YYYY-MM-DD)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.last < args.first:
         print(f"--to {args.last} is before --from {args.first}", file=sys.stderr)
         return EXIT_USAGE
-    count = ((args.last - args.first).days + 1) * len(args.at)
+    days = len(args.days) if args.days is not None else (args.last - args.first).days + 1
+    count = days * len(args.at)
     if count > MAX_MOMENTS:
         print(f"{count} moments: at most {MAX_MOMENTS} per backtest", file=sys.stderr)
         return EXIT_USAGE
@@ -100,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
             vars_=args.vars,
             scratch=scratch,
             log=lambda line: print(line, file=sys.stderr),
+            days=args.days,
         )
     if args.json:
         print(json.dumps(result.to_json(), indent=2, default=str))

@@ -101,12 +101,34 @@ def test_a_daily_backtest_tells_each_outage_once(incident_season, tmp_path, monk
     [
         (["--from", "2025-12-13", "--to", "12/16"], "expected a date YYYY-MM-DD"),
         (["--from", "2025-12-13", "--to", "2025-12-16", "--at", "8h"], "expected times HH:MM"),
+        (["--on", "2025-12-13,13/12"], "expected a date YYYY-MM-DD"),
     ],
 )
 def test_bad_backtest_arguments_are_refused(args, expected, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["backtest", *args])
     assert stop.value.code == 2 and expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "which dates? --from DATE --to DATE, or --on DATE,DATE,..."),
+        (["--from", "2025-12-13"], "which dates?"),
+        (["--on", "2025-12-13", "--from", "2025-12-12"], "--on lists the dates itself"),
+    ],
+)
+def test_backtest_without_its_dates_is_refused(args, expected, capsys):
+    assert main(["backtest", *args]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_sampled_days_are_replayed_in_order_at_each_time():
+    zone = project.pipeline_zone()
+    days = [dt.date(2026, 2, 15), dt.date(2025, 10, 5)]
+    at = backtest.moments(min(days), max(days), [dt.time(14, 0), dt.time(3, 30)], zone, days=days)
+    local = [m.astimezone(zone).strftime("%m-%d %H:%M") for m in at]
+    assert local == ["10-05 03:30", "10-05 14:00", "02-15 03:30", "02-15 14:00"]
 
 
 def test_backtest_moments_follow_the_pipeline_time_zone():
