@@ -10,8 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from pipemon import dbt, project
 
 
@@ -63,14 +61,13 @@ def summarize_build(run_results: dict[str, Any] | None = None) -> BuildSummary:
 
 def quarantine_counts(warehouse: Path) -> list[tuple[str, int, int, int, int]]:
     """Per source table: rows in, staged, superseded and quarantined."""
-    con = duckdb.connect(str(warehouse))
-    try:
-        rows = con.execute(
-            "select source_table, rows_in, rows_staged, rows_superseded, rows_quarantined "
-            "from monitoring_intermediate.int_source_rows_reconciled order by source_table"
-        ).fetchall()
-    finally:
-        con.close()
+    from pipemon.warehouse import files
+
+    rows = files.fetch(
+        warehouse,
+        "select source_table, rows_in, rows_staged, rows_superseded, rows_quarantined "
+        "from monitoring_intermediate.int_source_rows_reconciled order by source_table",
+    )
     return [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 

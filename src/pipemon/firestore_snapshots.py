@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from pipemon import project
 
 TABLE = "firestore_phase_snapshots"
+COLUMNS = ("snapshot_at", "collection", "document_id", "update_time", "data")
 COLLECTIONS = ("phase2_completion", "phase3_completion", "phase4_completion")
 
 
@@ -62,8 +63,12 @@ class PhaseSnapshot:
         }
 
 
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return _naive_utc(value).isoformat(sep=" ")
 
 
 def _utc(value: Any) -> datetime | None:
@@ -142,40 +147,31 @@ class DuckDBSnapshotSink:
         self.dataset = dataset or project.Datasets.resolved().orchestration
 
     def write(self, snapshots: Sequence[PhaseSnapshot]) -> int:
-        import duckdb
+        from pipemon.probe import WarehouseNotReady, missing_table_message
+        from pipemon.warehouse.appender import DuckDBAppender, TableMissing
 
-        from pipemon.probe import WarehouseNotReady, _missing_table_message
-
-        relation = f'"{self.dataset}"."{TABLE}"'
-        if not self.path.exists():
-            raise WarehouseNotReady(
-                _missing_table_message(f"{self.dataset}.{TABLE}", str(self.path))
+        rows = [
+            (
+                _naive_utc(s.snapshot_at),
+                s.collection,
+                s.document_id,
+                _naive_utc(s.update_time) if s.update_time else None,
+                s.data,
             )
-        written = 0
-        with duckdb.connect(str(self.path)) as con:
-            con.execute("set TimeZone = 'UTC'")
-            try:
-                for snap in snapshots:
-                    row = snap.as_row()
-                    seen = con.execute(
-                        f"select count(*) from {relation} where collection = ? and document_id = ? "
-                        "and update_time is not distinct from cast(? as timestamp)",
-                        [row["collection"], row["document_id"], row["update_time"]],
-                    ).fetchone()
-                    if seen and seen[0]:
-                        continue
-                    con.execute(
-                        f"insert into {relation} (snapshot_at, collection, document_id, update_time, "
-                        '"data") values (cast(? as timestamp), ?, ?, cast(? as timestamp), ?)',
-                        [row["snapshot_at"], row["collection"], row["document_id"],
-                         row["update_time"], row["data"]],
-                    )  # fmt: skip
-                    written += 1
-            except duckdb.CatalogException:
-                raise WarehouseNotReady(
-                    _missing_table_message(f"{self.dataset}.{TABLE}", str(self.path))
-                ) from None
-        return written
+            for s in snapshots
+        ]
+        try:
+            return DuckDBAppender(self.path).append(
+                self.dataset,
+                TABLE,
+                COLUMNS,
+                rows,
+                unless_stored=("collection", "document_id", "update_time"),
+            )
+        except TableMissing as missing:
+            raise WarehouseNotReady(
+                missing_table_message(missing.relation, missing.where)
+            ) from None
 
 
 class BigQuerySnapshotSink:
@@ -201,8 +197,10 @@ class BigQuerySnapshotSink:
     def write(self, snapshots: Sequence[PhaseSnapshot]) -> int:
         from google.cloud import bigquery
 
-        client = self._client or bigquery.Client(project=self.project_id)
-        table = f"{self.project_id or client.project}.{self.dataset}.{TABLE}"
+        from pipemon.warehouse.appender import BigQueryAppender
+
+        appender = BigQueryAppender(self._client, project=self.project_id)
+        table = appender.table_id(self.dataset, TABLE)
         rows = [
             bigquery.StructQueryParameter(
                 None,
@@ -216,9 +214,6 @@ class BigQuerySnapshotSink:
         ]
         if not rows:
             return 0
-        config = bigquery.QueryJobConfig(
-            query_parameters=[bigquery.ArrayQueryParameter("rows", "STRUCT", rows)]
+        return appender.merge(
+            table, self.merge_sql(table), [bigquery.ArrayQueryParameter("rows", "STRUCT", rows)]
         )
-        job = client.query(self.merge_sql(table), job_config=config)
-        job.result()
-        return int(job.num_dml_affected_rows or 0)

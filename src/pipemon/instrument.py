@@ -241,21 +241,11 @@ class DuckDBSink:
         self.schema = schema or _orchestration_dataset()
 
     def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
-            return
-        columns = TABLE_COLUMNS[table]
-        placeholders = ", ".join("?" for _ in columns)
-        sql = (
-            f'insert into "{self.schema}"."{table}" ({", ".join(columns)}) values ({placeholders})'
-        )
-        values = [[self._value(row.get(column)) for column in columns] for row in rows]
-        import duckdb
+        from pipemon.warehouse.appender import DuckDBAppender
 
-        con = duckdb.connect(str(self.path))
-        try:
-            con.executemany(sql, values)
-        finally:
-            con.close()
+        columns = TABLE_COLUMNS[table]
+        values = [[self._value(row.get(column)) for column in columns] for row in rows]
+        DuckDBAppender(self.path).append(self.schema, table, columns, values)
 
     @staticmethod
     def _value(value: Any) -> Any:
@@ -266,19 +256,11 @@ class DuckDBSink:
 
     def fetch_rows(self, table: str, *, execution_id: str | None = None) -> list[Row]:
         """Rows of a contract table (optionally of one execution) as dicts, timestamps UTC."""
-        columns = TABLE_COLUMNS[table]
-        sql = f'select {", ".join(columns)} from "{self.schema}"."{table}"'
-        params: list[Any] = []
-        if execution_id is not None:
-            sql += " where execution_id = ?"
-            params.append(execution_id)
-        import duckdb
+        from pipemon.warehouse.appender import DuckDBAppender
 
-        con = duckdb.connect(str(self.path))
-        try:
-            fetched = con.execute(sql, params).fetchall()
-        finally:
-            con.close()
+        columns = TABLE_COLUMNS[table]
+        where = {"execution_id": execution_id} if execution_id is not None else {}
+        fetched = DuckDBAppender(self.path).fetch(self.schema, table, columns, where)
         rows = []
         for record in fetched:
             row = dict(zip(columns, record, strict=True))
@@ -303,33 +285,33 @@ class BigQuerySink:
         project: str | None = None,
         dataset: str | None = None,
     ) -> None:
-        self._client = client
+        from pipemon.warehouse.appender import BigQueryAppender
+
+        self.appender = BigQueryAppender(client, project=project)
         self.project = project
         self.dataset = dataset or _orchestration_dataset()
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            from google.cloud import bigquery
-
-            self._client = bigquery.Client(project=self.project)
-        return self._client
+        return self.appender.client
 
     def table_id(self, table: str) -> str:
-        project = self.project or self.client.project
-        return f"{project}.{self.dataset}.{table}"
+        return self.appender.table_id(self.dataset, table)
 
     def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        from pipemon.warehouse import WarehouseError
+
         if not rows:
             return
         columns = TABLE_COLUMNS[table]
         id_column = columns[0]
         json_rows = [{column: _bq_json(row.get(column)) for column in columns} for row in rows]
-        errors = self.client.insert_rows_json(
-            self.table_id(table), json_rows, row_ids=[str(row[id_column]) for row in rows]
-        )
-        if errors:
-            raise SinkError(f"BigQuery rejected rows for {self.table_id(table)}: {errors}")
+        try:
+            self.appender.stream(
+                self.table_id(table), json_rows, row_ids=[str(row[id_column]) for row in rows]
+            )
+        except WarehouseError as exc:
+            raise SinkError(str(exc)) from None
 
 
 def _bq_json(value: Any) -> Any:

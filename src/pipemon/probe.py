@@ -30,6 +30,15 @@ from pipemon import project
 from pipemon.alerts.redact import scrub_credentials
 
 TABLE = "service_health_checks"
+COLUMNS = (
+    "checked_at",
+    "service_name",
+    "url",
+    "http_status",
+    "latency_ms",
+    "is_healthy",
+    "error_message",
+)
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # Extra wall-clock time the pool waits past a check's timeout before giving up on it.
 _GRACE_SECONDS = 0.5
@@ -390,7 +399,7 @@ def write_results(results: Sequence[CheckResult], sink: HealthCheckSink) -> int:
     return len(results)
 
 
-def _missing_table_message(relation: str, where: str) -> str:
+def missing_table_message(relation: str, where: str) -> str:
     return (
         f"table {relation} does not exist in {where}: run `make demo` or "
         "`dbt run-operation create_contract_tables` first"
@@ -405,11 +414,8 @@ class DuckDBSink:
         self.dataset = dataset or project.Datasets.resolved().orchestration
 
     def write(self, rows: Sequence[CheckResult]) -> None:
-        import duckdb
+        from pipemon.warehouse.appender import DuckDBAppender, TableMissing
 
-        relation = f"{self.dataset}.{TABLE}"
-        if not self.path.exists():
-            raise WarehouseNotReady(_missing_table_message(relation, str(self.path)))
         values = [
             (
                 r.checked_at.astimezone(UTC).replace(tzinfo=None),
@@ -422,16 +428,12 @@ class DuckDBSink:
             )
             for r in rows
         ]
-        with duckdb.connect(str(self.path)) as con:
-            try:
-                con.executemany(
-                    f'insert into "{self.dataset}"."{TABLE}" (checked_at, service_name, url, '
-                    "http_status, latency_ms, is_healthy, error_message) "
-                    "values (?, ?, ?, ?, ?, ?, ?)",
-                    values,
-                )
-            except duckdb.CatalogException:
-                raise WarehouseNotReady(_missing_table_message(relation, str(self.path))) from None
+        try:
+            DuckDBAppender(self.path).append(self.dataset, TABLE, COLUMNS, values)
+        except TableMissing as missing:
+            raise WarehouseNotReady(
+                missing_table_message(missing.relation, missing.where)
+            ) from None
 
 
 class BigQuerySink:
@@ -443,23 +445,19 @@ class BigQuerySink:
     def __init__(
         self, project_id: str | None = None, dataset: str | None = None, client: Any = None
     ) -> None:
+        from pipemon.warehouse.appender import BigQueryAppender
+
         self.project_id = project_id or os.environ.get("PIPEMON_BQ_PROJECT")
         self.dataset = dataset or project.Datasets.resolved().orchestration
-        self._client = client
+        self.appender = BigQueryAppender(client, project=self.project_id)
 
     def write(self, rows: Sequence[CheckResult]) -> None:
-        client = self._client
-        if client is None:
-            from google.cloud import bigquery
+        from pipemon.warehouse.appender import TableMissing
 
-            client = bigquery.Client(project=self.project_id)
-        project_id = self.project_id or client.project
-        table = f"{project_id}.{self.dataset}.{TABLE}"
+        table = self.appender.table_id(self.dataset, TABLE)
         try:
-            errors = client.insert_rows_json(table, [r.as_row() for r in rows])
-        except Exception as exc:
-            if type(exc).__name__ == "NotFound":  # google.api_core.exceptions.NotFound
-                raise WarehouseNotReady(_missing_table_message(table, "BigQuery")) from None
-            raise
-        if errors:
-            raise RuntimeError(f"BigQuery rejected {len(errors)} row(s) for {table}: {errors}")
+            self.appender.stream(table, [r.as_row() for r in rows])
+        except TableMissing as missing:
+            raise WarehouseNotReady(
+                missing_table_message(missing.relation, missing.where)
+            ) from None

@@ -504,3 +504,32 @@ def test_python_reads_the_time_zone_from_the_var() -> None:
         if "generator" not in path.parts and zone_literal.search(path.read_text())
     }
     assert offenders == {}, f"a time zone named in Python beside pipeline_timezone: {offenders}"
+
+
+# Modules that may open a DuckDB connection of their own, and why. Any other module reads and
+# writes a warehouse through `pipemon.warehouse` (the runner's Warehouse, the contract-table
+# appenders, the file helpers).
+OWN_CONNECTIONS = {
+    "src/pipemon/generator/__init__.py": "plays the pipeline: bulk-loads the generated season "
+    "into the contract tables as the pipeline's own writers would",
+    "src/pipemon/pruning.py": "an in-memory DuckDB that evaluates transpiled date expressions; "
+    "no warehouse",
+}
+
+
+def test_no_warehouse_connection_outside_the_warehouse_package() -> None:
+    """One writer: instrumentation, probes, Firestore snapshots and runner records append
+    through `pipemon.warehouse`; no other module opens a connection or a BigQuery client."""
+    opening = re.compile(r"\bduckdb\.connect\(|\bbigquery\.Client\(")
+    package = REPO / "src" / PACKAGE
+    offenders = {}
+    for path in package.rglob("*.py"):
+        relative = str(path.relative_to(REPO))
+        if path.is_relative_to(package / "warehouse") or relative in OWN_CONNECTIONS:
+            continue
+        hits = opening.findall(path.read_text())
+        if hits:
+            offenders[relative] = ", ".join(sorted(set(hits)))
+    assert offenders == {}, f"connections opened outside pipemon.warehouse: {offenders}"
+    stale = [p for p in OWN_CONNECTIONS if not opening.search((REPO / p).read_text())]
+    assert stale == [], f"exceptions that no longer open a connection: {stale}"

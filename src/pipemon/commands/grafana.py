@@ -50,7 +50,6 @@ def run(args: argparse.Namespace) -> int:
         print(path)
     if args.check is None:
         return 0
-    import duckdb
 
     from pipemon.grafana.verify import verify
 
@@ -62,12 +61,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     manifest_path = args.manifest or project.project_dir() / "target" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    con = duckdb.connect(str(args.check))
-    try:
-        con.execute("set TimeZone = 'UTC'")
+    from pipemon.warehouse import files
+
+    with files.connected(args.check) as con:
         report = verify(out, manifest, con, start, end)
-    finally:
-        con.close()
     for where, rows in report.rows.items():
         print(f"ok  {rows:>5} rows  {where}")
     for problem in report.problems:
