@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import yaml
 
-from pipemon import project
+from pipemon import envrefs, project
 from pipemon.alerts.redact import scrub_credentials
 
 TABLE = "service_health_checks"
@@ -42,7 +42,6 @@ COLUMNS = (
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # Extra wall-clock time the pool waits past a check's timeout before giving up on it.
 _GRACE_SECONDS = 0.5
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _PLACEHOLDER = re.compile(r"<[^>]*>")
 
 
@@ -123,15 +122,10 @@ def default_config_path() -> Path:
 
 
 def _expand(value: str, where: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        if name in os.environ and os.environ[name] != "":
-            return os.environ[name]
-        if default is not None:
-            return default
-        raise ConfigError(f"{where} uses ${{{name}}}, which is not set")
-
-    return _ENV_REF.sub(replace, value)
+    expanded = envrefs.expand(value, os.environ)
+    if expanded.missing:
+        raise ConfigError(f"{where} uses ${{{expanded.missing[0]}}}, which is not set")
+    return expanded.text
 
 
 def _positive_number(value: Any, where: str) -> float:
@@ -206,7 +200,7 @@ def load_config(path: Path, *, label: str | None = None) -> list[Service]:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"{ctx} url must be an http(s) URL, got {redact_url(url)!r}")
         if _PLACEHOLDER.search(url):
-            names = [m.group(1) for m in _ENV_REF.finditer(raw_url)]
+            names = envrefs.names(raw_url)
             fix = f"set {' or '.join(names)}" if names else "edit the url"
             raise ConfigError(f"{ctx} url still holds a placeholder ({redact_url(url)}): {fix}")
         timeout = merged.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipemon import probe
+from pipemon import envrefs, probe
 from pipemon.cli import main
 from session_cache import contract_tables, copy_duckdb
 
@@ -281,7 +281,7 @@ def test_missing_table_gets_one_line_hint(
 def test_shipped_config_is_valid_once_urls_are_set(monkeypatch: pytest.MonkeyPatch) -> None:
     path = probe.default_config_path()
     text = path.read_text()
-    for name in {m.group(1) for m in probe._ENV_REF.finditer(text)}:
+    for name in set(envrefs.names(text)):
         monkeypatch.setenv(name, "https://example.test")
     services = probe.load_config(path)
     assert "nba-phase1-scrapers" in [s.name for s in services]

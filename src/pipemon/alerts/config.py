@@ -8,7 +8,6 @@ environment. See docs/runner.md for the format.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +15,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from pipemon import project
+from pipemon import envrefs, project
 from pipemon.alerts import channels as channel_types
 from pipemon.alerts import schema
 from pipemon.alerts.policy import Limits
 from pipemon.alerts.redact import Redactor, url_secrets
-
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class ConfigError(ValueError):
@@ -88,23 +85,11 @@ class AlertsConfig:
 
 
 def _expand(value: str, env: Mapping[str, str], secrets: list[str]) -> tuple[str | None, str]:
-    missing: list[str] = []
-
-    def sub(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        got = env.get(name)
-        if got:
-            secrets.append(got)
-            return got
-        if default is not None:
-            return default
-        missing.append(name)
-        return ""
-
-    expanded = _VAR.sub(sub, value)
-    if missing:
-        return None, f"{', '.join(missing)} not set"
-    return expanded, ""
+    expanded = envrefs.expand(value, env)
+    secrets.extend(expanded.taken)
+    if expanded.missing:
+        return None, f"{', '.join(expanded.missing)} not set"
+    return expanded.text, ""
 
 
 def default_path() -> Path:
