@@ -37,7 +37,7 @@ import yaml
 from pipemon import project, runner
 from pipemon.alerts import config as alerts_config
 from pipemon.alerts import manage
-from pipemon.runner import RunOptions, build
+from pipemon.runner import RunOptions
 from pipemon.warehouse import WarehouseSettings, open_warehouse, resolve
 
 RUNNER_TABLES = ("incident_events", "alert_log", "monitor_runs", "test_results")
@@ -255,7 +255,7 @@ def run(
 def _oldest_scrape(settings: WarehouseSettings) -> dt.datetime | None:
     """The scraper log's oldest row: its partitions expire (90 days), so a moment replayed
     from long ago finds its own days gone, and must not judge them as scrapes never run."""
-    dataset = str(build.project_vars().get("orchestration_dataset") or "")
+    dataset = str(project.declared_vars().get("orchestration_dataset") or "")
     wh = open_warehouse(settings)
     try:
         table = wh.table("scraper_execution_log", schema=dataset or None)
@@ -272,7 +272,7 @@ def _oldest_scrape(settings: WarehouseSettings) -> dt.datetime | None:
 def _kept_days(oldest: dt.datetime, moment: dt.datetime, zone: ZoneInfo) -> int:
     """The whole ET days of scraper log the warehouse still holds up to the moment's date."""
     first_whole = oldest.astimezone(zone).date() + dt.timedelta(days=1)
-    kept = int(build.project_vars().get("scraper_log_retention_days") or 90)
+    kept = int(project.declared_vars().get("scraper_log_retention_days") or 90)
     return max(0, min(kept, (moment.astimezone(zone).date() - first_whole).days + 1))
 
 

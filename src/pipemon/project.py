@@ -45,20 +45,42 @@ def truth_path(warehouse: Path | None = None) -> Path:
     return base.with_name(base.stem + ".truth.json")
 
 
+def dbt_project(folder: Path | None = None) -> dict[str, Any]:
+    """`dbt_project.yml` of the project (or of `folder`): the one reading of that file."""
+    import yaml
+
+    data = yaml.safe_load(((folder or project_dir()) / "dbt_project.yml").read_text()) or {}
+    return data if isinstance(data, dict) else {}
+
+
+def declared_vars(folder: Path | None = None) -> dict[str, Any]:
+    """The vars the project declares, with their defaults (what dbt resolves without --vars)."""
+    return dict(dbt_project(folder).get("vars") or {})
+
+
+def parse_vars(text: str | None) -> dict[str, Any]:
+    """A `--vars` value (YAML or JSON text) as a mapping; ValueError saying what was expected."""
+    import yaml
+
+    if not text or not text.strip():
+        return {}
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"--vars is not YAML/JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"--vars must be a YAML mapping, e.g. '{{as_of: 2025-12-04}}', got {text!r}"
+        )
+    return value
+
+
 def resolved_vars(cli_vars: str | Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The vars as dbt resolves them for this project: `dbt_project.yml`'s `vars:`, overridden by
     `--vars` (YAML text or a mapping), the way dbt gives command-line vars precedence. Python reads
     thresholds and dataset names from here, never its own copies."""
-    import yaml
-
-    data = yaml.safe_load((project_dir() / "dbt_project.yml").read_text()) or {}
-    values: dict[str, Any] = dict(data.get("vars") or {})
-    if isinstance(cli_vars, str):
-        parsed = yaml.safe_load(cli_vars) if cli_vars.strip() else {}
-        if not isinstance(parsed, dict):
-            raise ValueError(f"--vars must be a YAML mapping, got {cli_vars!r}")
-        cli_vars = parsed
-    values.update(dict(cli_vars or {}))
+    values = declared_vars()
+    values.update(parse_vars(cli_vars) if isinstance(cli_vars, str) else dict(cli_vars or {}))
     return values
 
 
@@ -69,10 +91,7 @@ def pipeline_zone() -> ZoneInfo:
 
 @lru_cache(maxsize=8)
 def _zone_of(folder: Path) -> ZoneInfo:
-    import yaml
-
-    data = yaml.safe_load((folder / "dbt_project.yml").read_text()) or {}
-    return ZoneInfo(str((data.get("vars") or {}).get("pipeline_timezone") or "UTC"))
+    return ZoneInfo(str(declared_vars(folder).get("pipeline_timezone") or "UTC"))
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipemon import project
     from pipemon.alerts import config
     from pipemon.alerts.redact import mask_url
     from pipemon.commands.run import _vars
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     try:
         given = _vars(args.vars)
-        problems += build.unknown_vars(given, build.project_vars())
+        problems += build.unknown_vars(given, project.declared_vars())
     except argparse.ArgumentTypeError as exc:
         problems.append(str(exc))
     print(f"config {cfg.path}: valid")

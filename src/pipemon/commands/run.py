@@ -9,9 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pipemon import runner, validate
+from pipemon import project, runner, validate
 from pipemon.alerts import render
 from pipemon.runner import build
 
@@ -29,12 +27,10 @@ class VarsError(argparse.ArgumentTypeError):
 def _vars(text: str) -> dict[str, Any]:
     """The --vars mapping, checked; raises VarsError saying what was expected."""
     try:
-        value = yaml.safe_load(text) if text else {}
-    except yaml.YAMLError as exc:
-        raise VarsError(f"--vars is not YAML/JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise VarsError("--vars must be a mapping, e.g. '{as_of: 2025-12-04}'")
-    problems = validate.invalid_vars(value, build.project_vars())
+        value = project.parse_vars(text)
+    except ValueError as exc:
+        raise VarsError(str(exc)) from None
+    problems = validate.invalid_vars(value, project.declared_vars())
     if problems:
         raise VarsError("; ".join(problems))
     return value

@@ -48,18 +48,15 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from pipemon import sweep, validate
-    from pipemon.runner import build
+    from pipemon import project, sweep, validate
     from pipemon.warehouse import WarehouseError, open_warehouse, resolve
     from pipemon.warehouse.duckdb import release_dbt_connections
 
     try:
-        extra = yaml.safe_load(args.vars) if args.vars else {}
-        if not isinstance(extra, dict):
-            raise ValueError("--vars must be a mapping")
+        extra = project.parse_vars(args.vars)
         if args.as_of:
             validate.timestamp("--as-of", args.as_of)
-        problems = validate.invalid_vars(extra, build.project_vars())
+        problems = validate.invalid_vars(extra, project.declared_vars())
         if problems:
             raise ValueError("; ".join(problems))
     except (yaml.YAMLError, ValueError) as exc:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
+from pipemon import project as pipemon_project
+
 ARROW_TYPES = {
     "STRING": pa.string(),
     "INT64": pa.int64(),
@@ -41,15 +43,9 @@ class ContractTable:
         return pa.schema([(c, ARROW_TYPES[t.upper()]) for c, t in self.columns])
 
 
-def default_vars(project: Path) -> dict[str, object]:
-    """The vars dbt_project.yml declares (their defaults, as dbt resolves them without --vars)."""
-    doc = yaml.safe_load((project / "dbt_project.yml").read_text())
-    return dict(doc.get("vars") or {})
-
-
 def load_contract(project: Path) -> dict[str, ContractTable]:
     """Every table declared with `meta.contract: true`, keyed by table name."""
-    defaults = default_vars(project)
+    defaults = pipemon_project.declared_vars(project)
     tables: dict[str, ContractTable] = {}
     for path in sorted((project / "models" / "staging").glob("*/_*__sources.yml")):
         doc = yaml.safe_load(path.read_text())

@@ -294,7 +294,7 @@ class Runner:
         open_dates = sorted({d for i in state.values() if not i.finished for d in i.open_dates()})
 
         # 1. build (or read the last build)
-        declared = build.project_vars()
+        declared = project.declared_vars()
         unknown = build.unknown_vars(opts.vars, declared)
         bad_vars = [opts.vars_error] if opts.vars_error else []
         bad_vars += unknown + validate.invalid_vars(opts.vars, declared)

@@ -43,16 +43,6 @@ TRANSIENT = re.compile(
 ERROR_STATUSES = ("error", "runtime error")
 
 
-def project_config() -> dict[str, Any]:
-    data = yaml.safe_load((project.project_dir() / "dbt_project.yml").read_text()) or {}
-    return data if isinstance(data, dict) else {}
-
-
-def project_vars() -> dict[str, Any]:
-    """The vars the project declares, with their defaults (what dbt resolves without --vars)."""
-    return dict(project_config().get("vars") or {})
-
-
 def selector_names() -> list[str]:
     """The names of the project's YAML selectors (selectors.yml; none when it has none)."""
     path = project.project_dir() / "selectors.yml"
@@ -312,7 +302,7 @@ def last_results(settings: WarehouseSettings | None) -> Built:
         )
         return out
     meta, args = manifest.get("metadata") or {}, results.get("args") or {}
-    name = project_config().get("name")
+    name = project.dbt_project().get("name")
     reasons = []
     if args.get("which") != "build":
         reasons.append(f"they are from `dbt {args.get('which', '?')}`, not `dbt build`")

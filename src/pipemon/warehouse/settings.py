@@ -67,7 +67,7 @@ def _load_yaml(path: Path) -> dict[str, Any]:
 
 def resolve(target: str | None = None, vars_: Mapping[str, Any] | None = None) -> WarehouseSettings:
     """Settings of `target` (default: the profile's default target)."""
-    dbt_project = _load_yaml(project.project_dir() / "dbt_project.yml")
+    dbt_project = project.dbt_project()
     profile_name = dbt_project.get("profile") or dbt_project.get("name")
     profiles = _load_yaml(project.profiles_dir() / "profiles.yml")
     profile = profiles.get(str(profile_name))
