@@ -209,6 +209,8 @@ class SeasonBuilder(YearDays):
             self._stop_dependency_log()
         if "malformed_rows" in self.plan.days:
             self._malformed(self.plan.days["malformed_rows"])
+        if self.year is not None:
+            self._unseen_kinds()
         return self.rows
 
     def truth(self) -> dict[str, Any]:

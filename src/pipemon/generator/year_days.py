@@ -51,8 +51,8 @@ class YearDays(GameTables, Documented, Firestore, Probes):
     def _year_setup(
         self, year: YearSchedule, kinds: list[str], allowed: Callable[[str, date], bool]
     ) -> None:
-        self.games = [g for g in year.games if g.game_date <= self.end]
-        self.postponed = [g for g in year.postponed if g.game_date <= self.end]
+        self.games = [g for g in year.games if self.start <= g.game_date <= self.end]
+        self.postponed = [g for g in year.postponed if self.start <= g.game_date <= self.end]
         self.postponed_on: dict[date, list[Game]] = defaultdict(list)
         for game in self.postponed:
             self.postponed_on[game.game_date].append(game)
@@ -184,6 +184,15 @@ class YearDays(GameTables, Documented, Firestore, Probes):
         self._deactivate_postponed()
         if self.halts:
             self._halt_tables()
+
+    def _unseen_kinds(self) -> None:
+        """A kind placed on its dates that left nothing visible at `as_of` (the scraper log's
+        90 days end long before the year does) did not fit the period: it is skipped."""
+        recorded = {r["kind"] for r in self.plan.records}
+        silent = {n["kind"] for n in self.plan.non_alerts}
+        for kind in self.plan.days:
+            if kind not in recorded and kind not in silent and kind not in self.plan.skipped:
+                self.plan.skipped.append(kind)
 
     def _year_schedule_rows(self) -> None:
         """One row per game as the last load before `as_of` left it: games on or after the
