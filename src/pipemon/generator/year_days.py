@@ -18,7 +18,7 @@ from pipemon.generator.documented import Documented
 from pipemon.generator.firestore import Firestore
 from pipemon.generator.games import GameTables
 from pipemon.generator.probes import Probes
-from pipemon.generator.season import Game, et_to_utc
+from pipemon.generator.season import SEASON_START, Game, et_to_utc
 from pipemon.generator.year import YearSchedule, postponed_status
 
 WAVE_NO_GAMES = "no games scheduled: the restart before the opener"
@@ -288,9 +288,10 @@ class YearDays(GameTables, Documented, Firestore, Probes):
             "logs": self.logs,
             "calendar": self.calendar.name,
             "halts": self.halts,
-            "season_start": cal.OPENER_2026.isoformat()
-            if self.end >= cal.NEW_SEASON_FROM
-            else self.season_start.isoformat(),
+            "season_start": SEASON_START.isoformat(),  # the schedule's first game
+            "season_starts": [
+                d.isoformat() for d in (SEASON_START, cal.OPENER_2026) if d <= self.end
+            ],
             "calendar_plan": [
                 {
                     "first": s.first.isoformat(),
