@@ -455,3 +455,14 @@ def test_the_loader_writes_a_table_only_if_the_contract_declares_it(tmp_path: Pa
     finally:
         con.close()
     assert [(after, status) for after, status, _n in statuses] == [(False, [3]), (True, [1])]
+
+
+def test_the_event_log_keeps_scrapes_whose_scraper_log_rows_expired(year: Year) -> None:
+    cutoff = year.builder.as_of - timedelta(days=90)
+    log = year.rows["scraper_execution_log"]
+    assert log and min(r["triggered_at"] for r in log) >= cutoff
+    february = [
+        r for r in year.rows["pipeline_event_log"]
+        if r["phase"] == "phase_2" and r["timestamp"].month == 2 and r["game_date"] is not None
+    ]  # fmt: skip
+    assert february  # scraper events of 2026-02, long past the scraper log's 90 days

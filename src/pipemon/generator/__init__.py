@@ -189,6 +189,9 @@ def generate(
         logs=logs, bootstrap_days=bootstrap_days, calendar=calendar, halts=halts,
     )  # fmt: skip
     rows = builder.build()
+    if plan.year:  # the year's as_of is past the predictions' 365 days for its first weeks
+        for table_name in list(rows):
+            rows[table_name] = _unexpired(rows[table_name], contract.get(table_name), builder.as_of)
     for number, season in enumerate(history_seasons(seasons), start=1):
         earlier = SeasonBuilder(
             season.start, season.end, seed * 1000 + number, scale, [], proj / "seeds", progress,
