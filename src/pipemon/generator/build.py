@@ -1,6 +1,9 @@
-"""Builds the rows of a generated season: the daily driver over the table writers, and the
-incidents applied afterwards. One writer module per table family:
+"""Builds the rows of a generated season: the phase writers, the incidents applied afterwards.
+The calendar plan (`calendar`) says what kind of day each date is and which job groups run;
+the daily driver (`year_days.YearDays._day`) asks it on every date. One writer module per
+table family:
 
+- `year_days`: the daily driver; the year's schedule rows and declared halts (`halts`)
 - `games`: schedule, box scores, props, feature store, predictions
 - `runs`: run history, the plan's execution / dependency / dead-letter logs
 - `firestore`: the probe's Firestore snapshots and the `phase_completions` dual-write
@@ -181,6 +184,8 @@ class SeasonBuilder(YearDays):
         self.calendar = plan_of_days
         self.halts = halts
         self.year = year
+        self.postponed_on: dict[date, list[Game]] = defaultdict(list)  # predicted, never played
+        self.preseason_on: dict[date, list[Game]] = defaultdict(list)  # scraped, never loaded
         if year is None:
             self.games, self.postponed = postpone(games, end)
             for game in self.games:
@@ -193,10 +198,7 @@ class SeasonBuilder(YearDays):
     def build(self) -> dict[str, list[Row]]:
         day = self.start
         while day <= self.end:
-            if self.year is None:
-                self._day(day)
-            else:
-                self._year_day(day)
+            self._day(day)
             if day.day == 1 or day == self.end:
                 self.progress(f"generated through {day.isoformat()}")
             day += timedelta(days=1)
@@ -239,26 +241,6 @@ class SeasonBuilder(YearDays):
             "non_alerts": self.plan.non_alerts,
             "gaps": sorted(self.plan.gaps, key=lambda g: (g["table"], g["game_date"])),
         }
-
-    def _day(self, day: date) -> None:
-        games = self.games_by_day.get(day, [])
-        self._scrapers(day, games)
-        self._health_checks(day)
-        self._phase2_daily(day)
-        self._outside_registry_runs(day, reference=True)
-        if self._incident("mlb_redelivery_storm", day):
-            self._mlb_storm(day)
-        if not games:
-            return
-        players = self._players(games)
-        self._props(day, games, players)
-        self._phase2_props(day, games)
-        self._phase3_upcoming(day)
-        self._phase4(day, games, players)
-        self._phase5(day, games, players)
-        if day < self.end:  # the last day's games are not final at as_of
-            self._phase2_games(day)
-            self._phase3_summaries(day, games, players)
 
     def _complete(self, phase: str, data_date: date, name: str, attempt: Attempt | None) -> None:
         if attempt is not None:

@@ -1,11 +1,10 @@
-"""The year calendar's driver: each date's jobs come from the calendar plan, and the year's own
-tables (the schedule with its postponements and playoffs, the declared halts) are written from
-the plan's facts. The regular calendar never enters here."""
+"""The daily driver: each date's jobs come from the calendar plan (both calendars); and the
+year's own tables (the schedule with its postponements and playoffs, the declared halts),
+written from the plan's facts."""
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,8 @@ class YearDays(GameTables, Documented, Firestore, Probes):
     halts: bool
     games: list[Game]
     postponed: list[Game]
+    postponed_on: dict[date, list[Game]]
+    preseason_on: dict[date, list[Game]]
 
     if TYPE_CHECKING:  # the phase writers of the driver (build.SeasonBuilder)
 
@@ -53,10 +54,8 @@ class YearDays(GameTables, Documented, Firestore, Probes):
     ) -> None:
         self.games = [g for g in year.games if self.start <= g.game_date <= self.end]
         self.postponed = [g for g in year.postponed if self.start <= g.game_date <= self.end]
-        self.postponed_on: dict[date, list[Game]] = defaultdict(list)
         for game in self.postponed:
             self.postponed_on[game.game_date].append(game)
-        self.preseason_on: dict[date, list[Game]] = defaultdict(list)
         for game in year.preseason:
             self.preseason_on[game.game_date].append(game)
         for game in self.games:
@@ -98,13 +97,15 @@ class YearDays(GameTables, Documented, Firestore, Probes):
             self.plan.skipped.remove(kind)
 
     # ------------------------------------------------------------------ one date
-    def _year_day(self, day: date) -> None:
+    def _day(self, day: date) -> None:
+        """One date, for either calendar: the plan says which job groups run (the regular
+        calendar: every season job, every date)."""
         plan = self.calendar
-        if day >= cal.NEW_SEASON_FROM and self.season_start < cal.OPENER_2026:
+        if plan.year and day >= cal.NEW_SEASON_FROM and self.season_start < cal.OPENER_2026:
             self.season_start = cal.OPENER_2026
             self.bootstrap_end = cal.OPENER_2026 + timedelta(days=self.bootstrap_days)
         played = self.games_by_day.get(day, [])
-        same_day = sorted(played + self.postponed_on.get(day, []), key=lambda g: g.game_id)
+        same_day = played + self.postponed_on.get(day, [])
         if plan.runs(day, cal.SCRAPERS):
             self._scrapers(day, same_day + self.preseason_on.get(day, []))
         if plan.runs(day, cal.HEALTH_CHECKS):
@@ -129,7 +130,7 @@ class YearDays(GameTables, Documented, Firestore, Probes):
             self._phase4(day, same_day, players)
         if plan.runs(day, cal.PREDICTIONS):
             self._phase5(day, same_day, players)
-        if day < self.end:
+        if day < self.end:  # the last day's games are not final at as_of
             if plan.runs(day, cal.PHASE2):
                 self._phase2_games(day)
             if plan.runs(day, cal.PHASE3):
