@@ -466,3 +466,20 @@ def test_the_event_log_keeps_scrapes_whose_scraper_log_rows_expired(year: Year) 
         if r["phase"] == "phase_2" and r["timestamp"].month == 2 and r["game_date"] is not None
     ]  # fmt: skip
     assert february  # scraper events of 2026-02, long past the scraper log's 90 days
+
+
+def test_the_cli_generates_a_window_of_the_year_and_says_what_it_left_out(tmp_path: Path) -> None:
+    cmd = [
+        sys.executable, "-m", "pipemon.cli", "generate", "--calendar", "year",
+        "--start", "2026-05-08", "--days", "3", "--warehouse", str(tmp_path / "w.duckdb"),
+        "--quiet",
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "generated 2026-05-08 .. 2026-05-10 (calendar year" in done.stdout
+    contract = load_contract(project.project_dir())
+    for table in YEAR_ONLY:
+        left_out = f"{table:<52} not loaded: the source contract does not declare it"
+        assert (left_out in done.stdout) == (table not in contract), done.stdout
+    truth = json.loads((tmp_path / "w.truth.json").read_text())
+    assert truth["calendar"] == "year" and truth["halts"] is True
