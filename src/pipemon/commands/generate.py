@@ -47,7 +47,11 @@ def register(sub: Any) -> None:
         type=Path,
         help="DuckDB file (default: $PIPEMON_DUCKDB_PATH or warehouse/pipemon.duckdb)",
     )
-    parser.add_argument("--start", type=_date, default=SEASON_START, help="first date, YYYY-MM-DD")
+    parser.add_argument(
+        "--start",
+        type=_date,
+        help=f"first date, YYYY-MM-DD (default: {SEASON_START}, or 2025-10-01 with --calendar year)",
+    )
     parser.add_argument(
         "--days", type=_positive, help="number of days (default: to the season's end)"
     )
@@ -83,6 +87,22 @@ def register(sub: Any) -> None:
         ),
     )
     parser.add_argument(
+        "--calendar",
+        default="regular",
+        help=(
+            "regular (default): the 2025-26 regular season; year: the pipeline's year, "
+            "2025-10-01 through the 2026-27 opener's bootstrap (preseason, All-Star break, "
+            "postponements, play-in and playoffs, the 04-26 shutdown, the offseason, the restart "
+            "in waves, the declared halts); --start and --days pick a window inside it"
+        ),
+    )
+    parser.add_argument(
+        "--no-halts",
+        dest="halts",
+        action="store_false",
+        help="year calendar: leave the declared-halt tables (halt_state, halt_overrides) out",
+    )
+    parser.add_argument(
         "--truth",
         type=Path,
         help="where to write the ground truth JSON (default: next to the warehouse)",
@@ -92,12 +112,29 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipemon.generator import SEASON_END, generate, parse_kinds, parse_logs
+    from pipemon.generator import (
+        SEASON_END,
+        SEASON_START,
+        generate,
+        parse_kinds,
+        parse_logs,
+        year_bounds,
+    )
+    from pipemon.generator.calendar import parse_calendar
 
     try:
-        parse_kinds(args.incidents)
+        plan = parse_calendar(args.calendar)
+    except ValueError as exc:
+        print(f"pipemon generate: --calendar: {exc}", file=sys.stderr)
+        return 2
+    try:
+        parse_kinds(args.incidents, args.calendar)
     except ValueError as exc:
         print(f"pipemon generate: --incidents: {exc}", file=sys.stderr)
+        return 2
+    if not args.halts and not plan.year:
+        print("pipemon generate: --no-halts: only the year calendar writes halts "
+              "(give --calendar year)", file=sys.stderr)  # fmt: skip
         return 2
     try:
         parse_logs(args.logs)
@@ -105,12 +142,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"pipemon generate: --logs: {exc}", file=sys.stderr)
         return 2
     warehouse = (args.warehouse or project.duckdb_path()).resolve()
-    end = args.start + timedelta(days=args.days - 1) if args.days else SEASON_END
-    if end < args.start:
+    first, last = year_bounds() if plan.year else (SEASON_START, SEASON_END)
+    start = args.start or first
+    end = start + timedelta(days=args.days - 1) if args.days else last
+    if end < start:
         print(
-            f"pipemon generate: --start {args.start} is after the season's end {SEASON_END}; give --days",
+            f"pipemon generate: --start {start} is after the {plan.name} calendar's end {last}; "
+            "give --days",
             file=sys.stderr,
         )
+        return 2
+    if plan.year and (start < first or end > last):
+        print(
+            f"pipemon generate: the year calendar runs from {first} to {last}; "
+            f"got {start} .. {end}",
+            file=sys.stderr,
+        )
+        return 2
+    if plan.year and args.seasons != 1:
+        print("pipemon generate: --seasons: the year calendar has no earlier seasons",
+              file=sys.stderr)  # fmt: skip
         return 2
 
     def progress(msg: str) -> None:
@@ -118,17 +169,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {msg}", file=sys.stderr, flush=True)
 
     result = generate(
-        warehouse, args.start, end, seed=args.seed, scale=args.scale,
+        warehouse, start, end, seed=args.seed, scale=args.scale,
         incidents=args.incidents, truth_path=args.truth, progress=progress, logs=args.logs,
-        seasons=args.seasons,
+        seasons=args.seasons, calendar=args.calendar, halts=args.halts,
     )  # fmt: skip
     total = sum(result.row_counts.values())
-    print(f"generated {args.start} .. {end} (seed {args.seed}, scale {args.scale}, "
-          f"seasons {args.seasons}, logs {result.logs}): "
+    print(f"generated {start} .. {end} (calendar {result.calendar}, seed {args.seed}, "
+          f"scale {args.scale}, seasons {args.seasons}, logs {result.logs}): "
           f"{total:,} rows in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s "
           f"after {result.ddl_seconds:.1f} s creating the tables)")  # fmt: skip
     for table, count in sorted(result.row_counts.items()):
         print(f"  {table:<52} {count:>9,}")
+    for table in result.skipped_tables:
+        print(f"  {table:<52} not loaded: the source contract does not declare it")
     print(f"incidents injected: {result.incidents} records (truth: {result.truth_path})")
     if result.skipped_kinds:
         print(f"kinds that did not fit this period: {', '.join(result.skipped_kinds)}")

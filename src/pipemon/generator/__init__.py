@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,12 +15,14 @@ import pyarrow as pa
 
 from pipemon import project
 from pipemon.generator.build import SeasonBuilder
+from pipemon.generator.calendar import CALENDARS, parse_calendar, year_end
 from pipemon.generator.contract import ContractTable, load_contract
 from pipemon.generator.core import LOG_MODES, parse_logs
 from pipemon.generator.incidents import parse_kinds
 from pipemon.generator.season import SEASON_END, SEASON_START, SEASON_YEAR, season_calendar
 
 __all__ = [
+    "CALENDARS",
     "GenerationResult",
     "LOG_MODES",
     "generate",
@@ -29,7 +31,17 @@ __all__ = [
     "history_seasons",
     "parse_kinds",
     "parse_logs",
+    "year_bounds",
 ]
+
+
+def year_bounds() -> tuple[date, date]:
+    """The year calendar's first and last dates (the last: the 2026-27 opener plus the
+    project's bootstrap_days)."""
+    from pipemon.generator.calendar import YEAR_START
+
+    bootstrap_days = int(str(project.resolved_vars().get("bootstrap_days", 14)))
+    return YEAR_START, year_end(bootstrap_days)
 
 
 @dataclass
@@ -45,6 +57,9 @@ class GenerationResult:
     seasons: int = 1
 
     ddl_seconds: float = 0.0  # creating the contract tables through dbt (a fixed cost)
+    calendar: str = "regular"
+    # tables the builder wrote rows for that the source contract does not declare: not loaded
+    skipped_tables: list[str] = field(default_factory=list)
 
     @property
     def rows_per_second(self) -> float:
@@ -129,6 +144,8 @@ def generate(
     create_tables: bool = True,
     logs: str = "planned",
     seasons: int = 1,
+    calendar: str = "regular",
+    halts: bool = True,
 ) -> GenerationResult:
     """Writes `start..end` into the contract tables of the DuckDB file, replacing their rows.
 
@@ -137,6 +154,11 @@ def generate(
     `seasons` > 1 adds that many minus one earlier seasons as clean history (no incidents,
     each with its own calendar and seed stream), seen from the same `as_of`; the rows of
     `start..end` are the same with or without them.
+
+    `calendar="year"` writes the pipeline's year (calendar.YEAR_PLAN): `start..end` must lie in
+    `year_bounds()`; `halts=False` leaves the declared-halt tables out. A table the builder
+    wrote rows for that the contract does not declare is not loaded and is listed in
+    `skipped_tables`.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -144,8 +166,15 @@ def generate(
         raise ValueError(f"scale must be a positive integer, got {scale}")
     if seasons < 1:
         raise ValueError(f"seasons must be a positive integer, got {seasons}")
-    kinds = parse_kinds(incidents)
+    plan = parse_calendar(calendar)
+    kinds = parse_kinds(incidents, calendar)
     parse_logs(logs)
+    if plan.year:
+        if seasons != 1:
+            raise ValueError("the year calendar has no earlier seasons: seasons must be 1")
+        first, last = year_bounds()
+        if start < first or end > last:
+            raise ValueError(f"the year calendar runs from {first} to {last}, got {start}..{end}")
     planned = logs == "planned"
     began = time.perf_counter()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -157,9 +186,12 @@ def generate(
     bootstrap_days = int(str(project.resolved_vars().get("bootstrap_days", 14)))
     builder = SeasonBuilder(
         start, end, seed, scale, kinds, proj / "seeds", progress,
-        logs=logs, bootstrap_days=bootstrap_days,
+        logs=logs, bootstrap_days=bootstrap_days, calendar=calendar, halts=halts,
     )  # fmt: skip
     rows = builder.build()
+    if plan.year:  # the year's as_of is past the predictions' 365 days for its first weeks
+        for table_name in list(rows):
+            rows[table_name] = _unexpired(rows[table_name], contract.get(table_name), builder.as_of)
     for number, season in enumerate(history_seasons(seasons), start=1):
         earlier = SeasonBuilder(
             season.start, season.end, seed * 1000 + number, scale, [], proj / "seeds", progress,
@@ -172,6 +204,10 @@ def generate(
     written: dict[str, ContractTable] = {
         n: t for n, t in contract.items() if planned or not t.planned
     }
+    skipped_tables = sorted(name for name in rows if name not in contract)
+    if progress:
+        for name in skipped_tables:
+            progress(f"not loaded: {name} ({len(rows[name]):,} rows), not in the source contract")
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("set TimeZone = 'UTC'")
@@ -213,4 +249,6 @@ def generate(
         logs=logs,
         seasons=seasons,
         ddl_seconds=ddl_seconds,
+        calendar=calendar,
+        skipped_tables=skipped_tables,
     )

@@ -1,6 +1,9 @@
-"""Builds the rows of a generated season: the daily driver over the table writers, and the
-incidents applied afterwards. One writer module per table family:
+"""Builds the rows of a generated season: the phase writers, the incidents applied afterwards.
+The calendar plan (`calendar`) says what kind of day each date is and which job groups run;
+the daily driver (`year_days.YearDays._day`) asks it on every date. One writer module per
+table family:
 
+- `year_days`: the daily driver; the year's schedule rows and declared halts (`halts`)
 - `games`: schedule, box scores, props, feature store, predictions
 - `runs`: run history, the plan's execution / dependency / dead-letter logs
 - `firestore`: the probe's Firestore snapshots and the `phase_completions` dual-write
@@ -17,6 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pipemon.generator import calendar as cal
 from pipemon.generator import formats as fmt
 from pipemon.generator import incidents as inc
 from pipemon.generator import registry
@@ -29,11 +33,17 @@ from pipemon.generator.core import (
     parse_logs,
     props_window_start,
 )
-from pipemon.generator.documented import LOAD_QUOTA, NOT_FOUND_404, Documented
-from pipemon.generator.firestore import Firestore
-from pipemon.generator.games import GameTables
-from pipemon.generator.probes import Probes
-from pipemon.generator.season import SEASON_START, Game, et_to_utc, player_pool, season_games
+from pipemon.generator.documented import LOAD_QUOTA, NOT_FOUND_404
+from pipemon.generator.season import (
+    SEASON_END,
+    SEASON_START,
+    Game,
+    et_to_utc,
+    player_pool,
+    season_games,
+)
+from pipemon.generator.year import YearSchedule, year_schedule
+from pipemon.generator.year_days import YearDays
 
 AS_OF_ET = "14:00"  # the monitor looks at the period from 14:00 ET on its last day
 EMPTY_BOOTSTRAP_DAYS = 7  # phase 5 predicts nothing in the first week
@@ -91,7 +101,7 @@ def postpone(games: list[Game], end: date) -> tuple[list[Game], list[Game]]:
     return rest, [moved]
 
 
-class SeasonBuilder(GameTables, Documented, Firestore, Probes):
+class SeasonBuilder(YearDays):
     """Generates every contract table for `start..end`; `as_of` is 14:00 ET on `end`."""
 
     def __init__(
@@ -109,18 +119,31 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
         season_start: date | None = None,
         last_game_day: date | None = None,
         as_of: datetime | None = None,
+        calendar: str = "regular",
+        halts: bool = True,
     ) -> None:
         """An earlier season of a history passes its own `season_start` and `last_game_day`
         (no games in the off-season after it) and the latest season's `as_of` (the moment the
         whole warehouse is seen from: expired scraper-log partitions are gone)."""
         regs = registry.load(seeds_dir)
+        plan_of_days = cal.parse_calendar(calendar)
+        year: YearSchedule | None = None
+        if plan_of_days.year:
+            season_start = SEASON_START
+            year = year_schedule(seed, end)
         if season_start is None:
             season_start = SEASON_START if start >= SEASON_START else start
         if as_of is None:
             as_of = et_to_utc(end, AS_OF_ET)
-        games = season_games(
-            start, end, random.Random(f"{seed}-schedule"), season_start, last_game_day
-        )
+        if year is None:
+            games = season_games(
+                start, end, random.Random(f"{seed}-schedule"), season_start, last_game_day
+            )
+        else:  # the year's incidents fall on the 2025-26 regular season's games
+            games = [
+                g for g in year.games
+                if g.game_id[:3] == "002" and SEASON_START <= g.game_date <= SEASON_END
+            ]  # fmt: skip
         per_day: dict[date, int] = defaultdict(int)
         for game in games:
             per_day[game.game_date] += 1
@@ -143,8 +166,9 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
                     return False  # BDL loaded nothing to fall back on
             return regs.live(inc.KINDS[kind].target, day)
 
+        season_kinds = [k for k in kinds if k not in inc.YEAR_KINDS]
         plan = inc.place(
-            kinds,
+            season_kinds,
             sorted(per_day),
             dict(per_day),
             end,
@@ -157,9 +181,17 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
             start, end, seed, scale, parse_logs(logs), regs, plan, as_of, bootstrap_days,
             season_start, progress,
         )  # fmt: skip
-        self.games, self.postponed = postpone(games, end)
-        for game in self.games:
-            self.games_by_day[game.game_date].append(game)
+        self.calendar = plan_of_days
+        self.halts = halts
+        self.year = year
+        self.postponed_on: dict[date, list[Game]] = defaultdict(list)  # predicted, never played
+        self.preseason_on: dict[date, list[Game]] = defaultdict(list)  # scraped, never loaded
+        if year is None:
+            self.games, self.postponed = postpone(games, end)
+            for game in self.games:
+                self.games_by_day[game.game_date].append(game)
+        else:
+            self._year_setup(year, kinds, allowed)
         self.pool = player_pool(random.Random(f"{seed}-players"), scale)
 
     # ------------------------------------------------------------------ driver
@@ -170,15 +202,22 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
             if day.day == 1 or day == self.end:
                 self.progress(f"generated through {day.isoformat()}")
             day += timedelta(days=1)
-        self._schedule(self.games, self.postponed)
+        if self.year is None:
+            self._schedule(self.games, self.postponed)
+        else:
+            self._year_tables()
         self._completion_state()
         if "log_table_stopped" in self.plan.days:
             self._stop_dependency_log()
         if "malformed_rows" in self.plan.days:
             self._malformed(self.plan.days["malformed_rows"])
+        if self.year is not None:
+            self._unseen_kinds()
         return self.rows
 
     def truth(self) -> dict[str, Any]:
+        if self.year is not None:
+            return self._year_truth()
         return {
             "as_of": self.as_of.strftime("%Y-%m-%d %H:%M:%S"),
             "start": self.start.isoformat(),
@@ -202,26 +241,6 @@ class SeasonBuilder(GameTables, Documented, Firestore, Probes):
             "non_alerts": self.plan.non_alerts,
             "gaps": sorted(self.plan.gaps, key=lambda g: (g["table"], g["game_date"])),
         }
-
-    def _day(self, day: date) -> None:
-        games = self.games_by_day.get(day, [])
-        self._scrapers(day, games)
-        self._health_checks(day)
-        self._phase2_daily(day)
-        self._outside_registry_runs(day)
-        if self._incident("mlb_redelivery_storm", day):
-            self._mlb_storm(day)
-        if not games:
-            return
-        players = self._players(games)
-        self._props(day, games, players)
-        self._phase2_props(day, games)
-        self._phase3_upcoming(day)
-        self._phase4(day, games, players)
-        self._phase5(day, games, players)
-        if day < self.end:  # the last day's games are not final at as_of
-            self._phase2_games(day)
-            self._phase3_summaries(day, games, players)
 
     def _complete(self, phase: str, data_date: date, name: str, attempt: Attempt | None) -> None:
         if attempt is not None:

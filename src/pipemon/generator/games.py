@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pipemon.generator import formats as fmt
 from pipemon.generator import incidents as inc
@@ -58,7 +59,10 @@ class GameTables(Core):
         for game in postponed:  # never played on its original date: stays scheduled there
             self._schedule_row(game, 1, game.tip_utc - timedelta(hours=2))
 
-    def _schedule_row(self, game: Game, status: int, at: datetime) -> None:
+    def _schedule_row(
+        self, game: Game, status: int, at: datetime, extra: dict[str, Any] | None = None
+    ) -> None:
+        """`extra`: the year calendar's flags and season (the regular season's rows have none)."""
         if at > self.as_of:
             return
         est = (
@@ -77,6 +81,7 @@ class GameTables(Core):
                 "away_team_tricode": game.away,
                 "data_source": "cdn_static" if self.rng.random() < 0.1 else "api_stats",
                 "processed_at": at,
+                **(extra or {}),
             }
         )
 

@@ -409,6 +409,21 @@ CATALOGUE = CATALOGUE + DOCUMENTED
 
 KINDS: dict[str, IncidentKind] = {k.kind: k for k in CATALOGUE}
 
+# Kinds only the year calendar has the days for; their dates come from the calendar plan.
+YEAR_CATALOGUE: tuple[IncidentKind, ...] = (
+    IncidentKind(
+        "playoff_box_scores_missing",
+        "<game_id>",
+        "the last playoff game played before the shutdown is final without box scores",
+    ),
+    IncidentKind(
+        "restart_phase3_failed",
+        "upcoming_player_game_context",
+        "in the restart's first week a phase-3 processor failed all 5 deliveries",
+    ),
+)
+YEAR_KINDS: dict[str, IncidentKind] = {k.kind: k for k in YEAR_CATALOGUE}
+
 
 @dataclass
 class Plan:
@@ -454,19 +469,26 @@ class Plan:
             self.records.append(rec)
 
 
-def parse_kinds(spec: str) -> list[str]:
-    """`all`, `none` or a comma-separated list of kinds; raises ValueError naming the bad one."""
+def parse_kinds(spec: str, calendar: str = "regular") -> list[str]:
+    """`all`, `none` or a comma-separated list of kinds; raises ValueError naming the bad one.
+    The year calendar's own kinds (YEAR_KINDS) are known only with `calendar="year"`."""
+    known = {**KINDS, **YEAR_KINDS} if calendar == "year" else KINDS
     spec = spec.strip()
     if spec == "all":
-        return list(KINDS)
+        return list(known)
     if spec in ("none", ""):
         return []
     kinds = [part.strip() for part in spec.split(",") if part.strip()]
-    unknown = [k for k in kinds if k not in KINDS]
+    year_only = [k for k in kinds if k not in known and k in YEAR_KINDS]
+    if year_only:
+        raise ValueError(
+            f"incident kind(s) {', '.join(year_only)} need the year calendar (--calendar year)"
+        )
+    unknown = [k for k in kinds if k not in known]
     if unknown:
         raise ValueError(
             f"unknown incident kind(s) {', '.join(unknown)}; expected all, none or a "
-            f"comma-separated list of: {', '.join(KINDS)}"
+            f"comma-separated list of: {', '.join(known)}"
         )
     return kinds
 

@@ -44,9 +44,11 @@ class Probes(Core):
     # ------------------------------------------------------------------ scraper_execution_log
     def _scrapers(self, day: date, games: list[Game]) -> None:
         cutoff = self.as_of - timedelta(days=fmt.SCRAPER_LOG_RETENTION_DAYS)
-        if self._et(day, "06:00", 1) < cutoff:
-            return  # the partitions of that day have expired
-        self._record_scrapers_silenced(day, games)
+        expired = self._et(day, "06:00", 1) < cutoff
+        if expired and day < fmt.EVENT_LOG_FROM:
+            return  # the partitions of that day have expired (and there is no event log yet)
+        if not expired:  # an expired day's scrapes still log events, not scraper-log rows
+            self._record_scrapers_silenced(day, games)
         spike = self._incident("scraper_error_spike", day)
         if spike:
             self.plan.record("scraper_error_spike", day, self._target("scraper_error_spike"))
@@ -104,7 +106,8 @@ class Probes(Core):
         recovery: bool = False,
     ) -> bool:
         """Writes one scraper execution; returns False when it failed."""
-        if at > self.as_of or at < cutoff:
+        expired = at < cutoff  # the scraper log's partition is gone; the event log keeps it
+        if at > self.as_of or (expired and self._et_day(at) < fmt.EVENT_LOG_FROM):
             return True
         if self._image_wrong(at):
             return True  # the service ran another image: nothing scraped, nothing logged
@@ -140,7 +143,8 @@ class Probes(Core):
         summary: dict[str, object] = {"record_count": records}
         if status == "partial":
             summary["missing"] = self.rng.randint(1, 3)
-        self.rows["scraper_execution_log"].append(
+        log = [] if expired else self.rows["scraper_execution_log"]
+        log.append(
             {
                 "execution_id": self._id(),
                 "scraper_name": scraper.log_name,

@@ -312,13 +312,15 @@ class Executions(Core):
         self._history(cls, phase, data_date, at, min(done, self.as_of), "success",
                       self.rng.randint(10, 900), self._message_id(), 1)  # fmt: skip
 
-    def _outside_registry_runs(self, day: date) -> None:
-        """Daily runs the registry does not list: reference loads and (since 2026-01-07) MLB."""
-        gamebook = self._jitter(self._et(day, "05:40"), 600)
-        self._plain_run("gamebook", None, gamebook.date(), gamebook, self.rng.uniform(20, 90))
-        roster = self._jitter(self._et(day, "20:30"), 1200)  # UTC date is already tomorrow
-        self._plain_run("roster", None, roster.date(), roster, self.rng.uniform(20, 90))
-        if day >= fmt.MLB_FROM:
+    def _outside_registry_runs(self, day: date, *, reference: bool, mlb: bool = True) -> None:
+        """Daily runs the registry does not list: reference loads and (since 2026-01-07) MLB;
+        the calendar says whether each runs on `day`."""
+        if reference:
+            gamebook = self._jitter(self._et(day, "05:40"), 600)
+            self._plain_run("gamebook", None, gamebook.date(), gamebook, self.rng.uniform(20, 90))
+            roster = self._jitter(self._et(day, "20:30"), 1200)  # UTC date is already tomorrow
+            self._plain_run("roster", None, roster.date(), roster, self.rng.uniform(20, 90))
+        if mlb and day >= fmt.MLB_FROM:
             for n, cls in enumerate(MLB_PROCESSORS):
                 at = self._jitter(self._et(day, f"{9 + n:02d}:15"), 900)
                 self._plain_run(cls, "phase_2_raw", day, at, self.rng.uniform(5, 60))
