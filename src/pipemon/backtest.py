@@ -203,9 +203,11 @@ def run(
     config_path: Path | None = None,
     log: Callable[[str], None] = lambda line: None,
     days: Sequence[dt.date] | None = None,
+    instants: Sequence[dt.datetime] | None = None,
 ) -> Result:
-    """Replay the monitor at every moment of the range (of `days` in it, when given); see the
-    module docstring."""
+    """Replay the monitor at every moment of the range (of `days` in it, when given), or at the
+    `instants` given (aware datetimes: a sampled day each at its own time); see the module
+    docstring."""
     scratch.mkdir(parents=True, exist_ok=True)
     settings = resolve(target, vars_ or {})
     cfg_path = _scratch_config(scratch, config_path)
@@ -220,7 +222,12 @@ def run(
         scratch_settings = resolve(target, vars_ or {})
         _forget_runner_state(scratch_settings)
         oldest_scrape = _oldest_scrape(scratch_settings)
-        for n, moment in enumerate(moments(first, last, times, zone, days=days)):
+        at = (
+            sorted(i.astimezone(dt.UTC) for i in instants)
+            if instants is not None
+            else moments(first, last, times, zone, days=days)
+        )
+        for n, moment in enumerate(at):
             run_vars = {**(vars_ or {}), "read_as_of": True}
             if oldest_scrape is not None and "scraper_log_retention_days" not in run_vars:
                 run_vars["scraper_log_retention_days"] = _kept_days(oldest_scrape, moment, zone)
@@ -308,6 +315,8 @@ def _incidents(settings: WarehouseSettings, result: Result) -> list[dict[str, An
                 "target": cause.target,
                 "dates": incident.span(),
                 "days": len(incident.dates()),
+                "first_date": min(incident.dates(), default=None),
+                "last_date": max(incident.dates(), default=None),
                 "first_told": (
                     messages[0].moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
                     if messages
