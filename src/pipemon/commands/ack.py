@@ -6,11 +6,10 @@ import argparse
 from typing import Any
 
 from pipemon.commands.incidents import (
-    EPILOG,
     EXIT_OK,
     EXIT_USAGE,
     add_common,
-    incident_id,
+    incident_parser,
     now,
     tell_pagers,
     with_warehouse,
@@ -18,16 +17,12 @@ from pipemon.commands.incidents import (
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = incident_parser(
+        subparsers,
         "ack",
         help="acknowledge an incident: no messages until the given time has passed",
         description="Silence one incident. It stays open; if it still fails when the time runs "
         "out, the next run reminds. Recorded in incident_events with who and why.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "incident_id", metavar="ID", type=incident_id, help="incident id (or a unique prefix)"
     )
     parser.add_argument(
         "--for",

@@ -6,10 +6,9 @@ import argparse
 from typing import Any
 
 from pipemon.commands.incidents import (
-    EPILOG,
     EXIT_OK,
     add_common,
-    incident_id,
+    incident_parser,
     now,
     tell_pagers,
     with_warehouse,
@@ -17,16 +16,12 @@ from pipemon.commands.incidents import (
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = incident_parser(
+        subparsers,
         "close",
         help="close an incident by hand (no more messages for it)",
         description="End one incident. Its checks failing on would send nothing; once they "
         "pass, a new failure opens a new incident. Recorded with who and why.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "incident_id", metavar="ID", type=incident_id, help="incident id (or a unique prefix)"
     )
     parser.add_argument("--reason", required=True, help="why (kept with the incident)")
     add_common(parser)

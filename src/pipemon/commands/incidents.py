@@ -31,6 +31,24 @@ def incident_id(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def incident_parser(
+    subparsers: Any, name: str, *, help: str, description: str
+) -> argparse.ArgumentParser:
+    """The parser of a command about one incident (`ack`, `close`, `show`): its ID argument,
+    the shared epilog."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "incident_id", metavar="ID", type=incident_id, help="incident id (or a unique prefix)"
+    )
+    return parser
+
+
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", help="dbt target (default: the profile's)")
 

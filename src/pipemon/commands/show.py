@@ -7,26 +7,21 @@ import argparse
 from typing import Any
 
 from pipemon.commands.incidents import (
-    EPILOG,
     EXIT_OK,
     add_common,
-    incident_id,
+    incident_parser,
     now,
     with_warehouse,
 )
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = incident_parser(
+        subparsers,
         "show",
         help="print an incident's failing rows from the warehouse (no rebuild)",
         description="Print one incident: its cause, its consequences and their failing rows "
         "as stored in incident_events when they failed.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "incident_id", metavar="ID", type=incident_id, help="incident id (or a unique prefix)"
     )
     add_common(parser)
     parser.set_defaults(func=run)

@@ -219,12 +219,7 @@ class SeasonBuilder(YearDays):
         if self.year is not None:
             return self._year_truth()
         return {
-            "as_of": self.as_of.strftime("%Y-%m-%d %H:%M:%S"),
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "seed": self.seed,
-            "scale": self.scale,
-            "logs": self.logs,
+            **self._truth_of_run(),
             "season_start": self.season_start.isoformat(),
             "postponements": [
                 {
@@ -236,10 +231,7 @@ class SeasonBuilder(YearDays):
                 }
                 for g in self.postponed
             ],
-            "skipped_kinds": self.plan.skipped,
-            "incidents": self.plan.records,
-            "non_alerts": self.plan.non_alerts,
-            "gaps": sorted(self.plan.gaps, key=lambda g: (g["table"], g["game_date"])),
+            **self._truth_of_plan(),
         }
 
     def _complete(self, phase: str, data_date: date, name: str, attempt: Attempt | None) -> None:

@@ -277,9 +277,8 @@ class YearDays(GameTables, Documented, Firestore, Probes):
         self.rows["halt_overrides"] = []
 
     # ------------------------------------------------------------------ ground truth
-    def _year_truth(self) -> dict[str, Any]:
-        assert self.year is not None
-        played = {g.game_id: g for g in self.games}
+    def _truth_of_run(self) -> dict[str, Any]:
+        """What the truth file says of the generation itself (first in the file)."""
         return {
             "as_of": self.as_of.strftime("%Y-%m-%d %H:%M:%S"),
             "start": self.start.isoformat(),
@@ -287,6 +286,22 @@ class YearDays(GameTables, Documented, Firestore, Probes):
             "seed": self.seed,
             "scale": self.scale,
             "logs": self.logs,
+        }
+
+    def _truth_of_plan(self) -> dict[str, Any]:
+        """What was injected, skipped and left as gaps (last in the file)."""
+        return {
+            "skipped_kinds": self.plan.skipped,
+            "incidents": self.plan.records,
+            "non_alerts": self.plan.non_alerts,
+            "gaps": sorted(self.plan.gaps, key=lambda g: (g["table"], g["game_date"])),
+        }
+
+    def _year_truth(self) -> dict[str, Any]:
+        assert self.year is not None
+        played = {g.game_id: g for g in self.games}
+        return {
+            **self._truth_of_run(),
             "calendar": self.calendar.name,
             "halts": self.halts,
             "season_start": SEASON_START.isoformat(),  # the schedule's first game
@@ -316,8 +331,5 @@ class YearDays(GameTables, Documented, Firestore, Probes):
                 for g in self.postponed
             ],
             "unplayed_games": sorted(self.year.unplayed),
-            "skipped_kinds": self.plan.skipped,
-            "incidents": self.plan.records,
-            "non_alerts": self.plan.non_alerts,
-            "gaps": sorted(self.plan.gaps, key=lambda g: (g["table"], g["game_date"])),
+            **self._truth_of_plan(),
         }
