@@ -43,8 +43,9 @@ override_days as (
 
     select
         'halt' as quiet_kind,
-        'manual' as quiet_reason,
-        coalesce(halt_overrides.note, halt_overrides.halt_reason) as quiet_note,
+        -- the writer copies the override's reason into its row (`manual` unless the operator named one)
+        halt_overrides.halt_reason as quiet_reason,
+        halt_overrides.note as quiet_note,
         halt_overrides.created_by as declared_by,
         spine.calendar_date as quiet_date,
         halt_overrides.start_date as quiet_since_date,
