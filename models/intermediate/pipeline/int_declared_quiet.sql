@@ -53,8 +53,8 @@ override_days as (
         halt_overrides.created_at as declared_at
     from halt_overrides
     inner join spine
-        on spine.calendar_date >= halt_overrides.start_date
-        and spine.calendar_date <= coalesce(halt_overrides.end_date, {{ pipemon_as_of_date() }})
+        on halt_overrides.start_date <= spine.calendar_date
+        and coalesce(halt_overrides.end_date, {{ pipemon_as_of_date() }}) >= spine.calendar_date
 
 ),
 
@@ -136,10 +136,10 @@ paused as (
         pauses.paused_at as declared_at
     from pauses
     inner join spine
-        on spine.calendar_date >= pauses.first_date
-        and spine.calendar_date <= pauses.until_date
+        on pauses.first_date <= spine.calendar_date
+        and pauses.until_date >= spine.calendar_date
         -- ended early: the day it was ended is no longer covered
-        and (pauses.ended_at is null or spine.calendar_date < {{ pipemon_to_et_date('pauses.ended_at') }})
+        and (pauses.ended_at is null or {{ pipemon_to_et_date('pauses.ended_at') }} > spine.calendar_date)
     where pauses.output_name is not null
 
 ),
