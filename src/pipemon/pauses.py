@@ -25,8 +25,11 @@ from pipemon.warehouse import Warehouse
 
 TABLE = "output_pauses"
 EASTERN = ZoneInfo("America/New_York")
-# A pause is planned quiet, not a way to switch a check off for good: a year at most.
+# A pause is planned quiet, not a way to switch a check off for good: a year at most; declared
+# after the fact (a stop nobody declared in time), it reaches back at most the judged dates of an
+# open incident's season.
 MAX_DAYS = 366
+MAX_DAYS_BACK = 90
 MAX_REASON = 500
 
 # registry seed -> the columns whose values name an output a pause may cover
@@ -34,6 +37,7 @@ REGISTRIES: dict[str, tuple[str, ...]] = {
     "processor_registry": ("processor_name", "output_table"),
     "prediction_systems": ("system_id",),
     "scraper_registry": ("scraper_name",),
+    "phase_deadlines": ("phase",),
 }
 
 
@@ -91,7 +95,12 @@ def known_outputs(project_dir: Path) -> dict[str, str]:
 
 
 def check_request(
-    output: str, until: dt.date, reason: str, today: dt.date, known: dict[str, str]
+    output: str,
+    until: dt.date,
+    reason: str,
+    today: dt.date,
+    known: dict[str, str],
+    first: dt.date | None = None,
 ) -> None:
     """Raise ValueError saying what was expected when a pause cannot be declared."""
     if output not in known:
@@ -100,8 +109,8 @@ def check_request(
             by_seed.setdefault(seed, []).append(name)
         listed = "; ".join(f"{seed}: {', '.join(sorted(names))}" for seed, names in by_seed.items())
         raise ValueError(
-            f"unknown output {output!r}: expected a processor, output table, prediction system "
-            f"or scraper of the registries ({listed})"
+            f"unknown output {output!r}: expected a processor, output table, prediction system, "
+            f"scraper or phase of the registries ({listed})"
         )
     if not reason.strip():
         raise ValueError("--reason must say why the output is quiet (it is kept with the pause)")
@@ -116,6 +125,13 @@ def check_request(
             f"--until {until} is more than {MAX_DAYS} days away: a pause is planned quiet, "
             "expected an end within a year"
         )
+    if first is not None and first > until:
+        raise ValueError(f"--from {first} is after --until {until}: expected from <= until")
+    if first is not None and first < today - dt.timedelta(days=MAX_DAYS_BACK):
+        raise ValueError(
+            f"--from {first} is more than {MAX_DAYS_BACK} days ago: expected a date since "
+            f"{today - dt.timedelta(days=MAX_DAYS_BACK)}"
+        )
 
 
 def declare(
@@ -127,11 +143,13 @@ def declare(
     by: str,
     now: dt.datetime,
     known: dict[str, str],
+    first: dt.date | None = None,
 ) -> Pause:
-    """Write a pause of `output` covering today (ET) through `until`."""
+    """Write a pause of `output` covering `first` (default today, ET) through `until`; a
+    `first` in the past declares after the fact a quiet nobody declared in time."""
     today = eastern_date(now)
-    check_request(output, until, reason, today, known)
-    pause = Pause(uuid.uuid4().hex[:8], output, reason.strip(), by, today, until, now)
+    check_request(output, until, reason, today, known, first)
+    pause = Pause(uuid.uuid4().hex[:8], output, reason.strip(), by, first or today, until, now)
     wh.ensure_tables()
     wh.insert_rows(TABLE, [_row(pause, "paused", by, now)])
     return pause

@@ -13,7 +13,8 @@ from typing import Any
 from pipemon.commands.incidents import EXIT_OK, EXIT_USAGE, add_common, now, with_warehouse
 
 EPILOG = """\
-A pause covers its output from today (US Eastern) through --until, then expires by itself.
+A pause covers its output from today (US Eastern; --from an earlier date to declare a stop after
+the fact) through --until, then expires by itself.
 The checks of that output skip the covered dates; `pipemon status` and the report list it.
 Teams whose pipeline writes halt_state get its declared halts without pausing anything.
 
@@ -24,14 +25,16 @@ exit codes:
 """
 
 
-def until_date(text: str) -> dt.date:
-    """argparse type of --until: a calendar date."""
-    from pipemon import validate
+def _date_option(name: str) -> Any:
+    def parse(text: str) -> dt.date:
+        from pipemon import validate
 
-    try:
-        return dt.date.fromisoformat(validate.date("--until", text))
-    except validate.InvalidValue as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        try:
+            return dt.date.fromisoformat(validate.date(name, text))
+        except validate.InvalidValue as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def pause_id(text: str) -> str:
@@ -64,8 +67,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--until",
         required=True,
-        type=until_date,
+        type=_date_option("--until"),
         help="last US Eastern date covered, YYYY-MM-DD (today or later, within a year)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="first",
+        type=_date_option("--from"),
+        help="first US Eastern date covered, YYYY-MM-DD (default today; a past date declares "
+        "after the fact a stop nobody declared in time, at most 90 days back)",
     )
     parser.add_argument("--reason", required=True, help="why (kept with the pause)")
     parser.add_argument("--by", help="who declares it (default: $PIPEMON_ACTOR or the login name)")
@@ -81,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     known = pauses.known_outputs(project_dir())
     try:
         pauses.check_request(
-            args.output, args.until, args.reason, pauses.eastern_date(moment), known
+            args.output, args.until, args.reason, pauses.eastern_date(moment), known, args.first
         )
     except ValueError as exc:
         print(f"pipemon pause: {exc}", file=sys.stderr)
@@ -89,7 +99,14 @@ def run(args: argparse.Namespace) -> int:
 
     def action(wh: Any) -> int:
         pause = pauses.declare(
-            wh, args.output, args.until, args.reason, by=actor(args.by), now=moment, known=known
+            wh,
+            args.output,
+            args.until,
+            args.reason,
+            by=actor(args.by),
+            now=moment,
+            known=known,
+            first=args.first,
         )
         print(
             f"paused {pause.output_name} ({pause.pause_id}) from {pause.first_date} through "

@@ -53,6 +53,16 @@ def test_a_pause_is_written_with_who_why_from_and_until(
     assert _rows(warehouse) == [("paused", "ml_feature_store", "rebuild", "ana", _today(), until)]
 
 
+def test_a_pause_declared_after_the_fact_covers_the_past_days(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _today() - dt.timedelta(days=4)
+    args = ["pause", "ensemble_v1", "--from", first.isoformat(), "--until", _today().isoformat()]
+    assert cli.main([*args, "--reason", "scheduler paused for the cost review"]) == 0
+    assert f"from {first}" in capsys.readouterr().out
+    assert _rows(warehouse)[0][4:] == (first, _today())
+
+
 def test_by_names_who_declared_it(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
     until = _today().isoformat()
     assert cli.main(["pause", "xgboost_v1", "--until", until, "--reason", "r", "--by", "bo"]) == 0
@@ -111,6 +121,19 @@ def test_a_bad_pause_is_refused_with_what_was_expected(
     err = capsys.readouterr().err
     assert code == 2
     assert expected in err
+    assert _rows_or_none(warehouse) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"), [(5, "is after --until"), (-120, "more than 90 days ago")]
+)
+def test_a_bad_from_is_refused(
+    warehouse: Path, capsys: pytest.CaptureFixture[str], first: int, expected: str
+) -> None:
+    day = (_today() + dt.timedelta(days=first)).isoformat()
+    until = (_today() + dt.timedelta(days=2)).isoformat()
+    assert cli.main(["pause", "xgboost_v1", "--from", day, "--until", until, "--reason", "x"]) == 2
+    assert expected in capsys.readouterr().err
     assert _rows_or_none(warehouse) == []
 
 

@@ -91,26 +91,52 @@ def _declare_halts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _pause(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`pipemon pause catboost_v8 --until <STOP + 1>`, declared on STOP's morning."""
+def _pause(
+    warehouse: Path,
+    outputs: list[str],
+    until: dt.date,
+    reason: str,
+    *,
+    now: dt.datetime,
+    first: dt.date | None = None,
+) -> None:
+    """`pipemon pause OUTPUT --until ... [--from ...]` for each output, declared at `now`."""
     from pipemon import pauses
     from pipemon.project import project_dir
     from pipemon.warehouse import open_warehouse, resolve
 
-    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
-    wh = open_warehouse(resolve(None))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
+        wh = open_warehouse(resolve(None))
+        try:
+            for output in outputs:
+                pauses.declare(
+                    wh,
+                    output,
+                    until,
+                    reason,
+                    by="ml-platform-oncall",
+                    now=now.replace(tzinfo=dt.UTC),
+                    known=pauses.known_outputs(project_dir()),
+                    first=first,
+                )
+        finally:
+            wh.close()
+
+
+def _stopped_without_halt_tables(
+    stretch: tuple[Path, dict[str, Any]], base: Path
+) -> tuple[Path, dict[str, Any]]:
+    source, truth = stretch
+    warehouse = copy_warehouse(source, base)
+    con = duckdb.connect(str(warehouse))
     try:
-        pauses.declare(
-            wh,
-            PAUSED_SYSTEM,
-            STOP + dt.timedelta(days=1),
-            "catboost_v8 retrained, predictions resume after the retrain",
-            by="ml-platform-oncall",
-            now=_utc(STOP, 13).replace(tzinfo=dt.UTC),
-            known=pauses.known_outputs(project_dir()),
-        )
+        _stop_predictions(con)
+        con.execute(f"drop table {HALT_STATE}")
+        con.execute("drop table nba_orchestration.halt_overrides")
     finally:
-        wh.close()
+        con.close()
+    return warehouse, truth
 
 
 @pytest.fixture(scope="module")
@@ -120,18 +146,36 @@ def stretch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
 
 @pytest.fixture(scope="module")
 def undeclared(stretch, tmp_path_factory: pytest.TempPathFactory) -> BuiltSeason:
-    source, truth = stretch
-    warehouse = copy_warehouse(source, tmp_path_factory.mktemp("quiet-undeclared"))
-    con = duckdb.connect(str(warehouse))
-    try:
-        _stop_predictions(con)
-        con.execute(f"drop table {HALT_STATE}")
-        con.execute("drop table nba_orchestration.halt_overrides")
-    finally:
-        con.close()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        _pause(warehouse, monkeypatch)
+    """No halt tables; one system paused on STOP's morning for two days."""
+    warehouse, truth = _stopped_without_halt_tables(stretch, tmp_path_factory.mktemp("undecl"))
+    _pause(
+        warehouse,
+        [PAUSED_SYSTEM],
+        STOP + dt.timedelta(days=1),
+        "catboost_v8 retrained, predictions resume after the retrain",
+        now=_utc(STOP, 13),
+    )
     return _build(warehouse, truth, truth["as_of"], "undeclared")
+
+
+@pytest.fixture(scope="module")
+def paused_after_the_fact(stretch, tmp_path_factory: pytest.TempPathFactory) -> BuiltSeason:
+    """No halt tables; on the last day someone pauses every stopped output from STOP on."""
+    from pipemon import pauses
+    from pipemon.project import project_dir
+
+    warehouse, truth = _stopped_without_halt_tables(stretch, tmp_path_factory.mktemp("after"))
+    known = pauses.known_outputs(project_dir())
+    systems = sorted(name for name, seed in known.items() if seed == "prediction_systems")
+    _pause(
+        warehouse,
+        [*systems, "player_prop_predictions", "phase5"],
+        END + dt.timedelta(days=7),
+        "prediction scheduler paused for the cost review",
+        now=_utc(END, 15),
+        first=STOP,
+    )
+    return _build(warehouse, truth, truth["as_of"], "after")
 
 
 @pytest.fixture(scope="module")
@@ -378,3 +422,26 @@ def test_an_undeclared_stop_is_one_incident_told_once_until_a_halt_covers_it(
     runs.run(after, _on(_findings(declared), STOPPED), STOPPED)
     (still,) = [i for i in runs.incidents().values() if not i.finished]
     assert still.open_dates() == {str(STOP)}
+
+
+def test_a_pause_declared_after_the_fact_closes_the_stop(
+    undeclared: BuiltSeason, paused_after_the_fact: BuiltSeason
+) -> None:
+    stopped = [
+        f
+        for f in _findings(undeclared)
+        if (f.game_date or "")[:10] >= str(STOP) and f.target != PAUSED_SYSTEM
+    ]
+    paused = _findings(paused_after_the_fact)
+    assert not _on(paused, STOPPED), [(f.check_name, f.game_date, f.target) for f in paused]
+    runs = Runs({f.check_id for f in stopped})
+    evening = dt.datetime.combine(END, dt.time(23), dt.UTC)
+    assert runs.run(evening, stopped, STOPPED) == ["alert"]
+    told = runs.run(evening + dt.timedelta(days=1), _on(paused, STOPPED), STOPPED)
+    assert told == ["resolved"]
+    assert all(i.finished for i in runs.incidents().values())
+    listed = paused_after_the_fact.query(
+        "select count(distinct output_name), min(quiet_date), max(quiet_reason) "
+        f"from monitoring.declared_quiet_days where quiet_date <= '{END}'"
+    )
+    assert listed[0][1:] == (STOP, "prediction scheduler paused for the cost review")
