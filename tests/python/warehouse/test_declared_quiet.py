@@ -30,6 +30,8 @@ from warehouse.test_normal_days import END, _build, _generate
 STOP = dt.date(2026, 1, 27)  # the first date without predictions
 STOPPED = [STOP + dt.timedelta(days=k) for k in range((END - STOP).days + 1)]
 PAUSED_SYSTEM = "catboost_v8"
+# the betting_lines workflow's BettingPros events scraper (registry name, and as it logs itself)
+SCRAPER, SCRAPER_LOG_NAME = "bp_events", "betting_pros_events"
 PREDICTIONS = "nba_predictions.player_prop_predictions"
 HALT_STATE = "nba_orchestration.halt_state"
 WRITER = "halt_state_writer_cf"
@@ -38,6 +40,15 @@ WRITER = "halt_state_writer_cf"
 def _stop_predictions(con: duckdb.DuckDBPyConnection) -> None:
     """The prediction scheduler is paused: no prediction row from STOP on."""
     con.execute(f"delete from {PREDICTIONS} where game_date >= ?", [STOP])
+
+
+def _stop_scraper(con: duckdb.DuckDBPyConnection) -> None:
+    """Its workflow is paused too: no log row from STOP's morning (ET) on."""
+    con.execute(
+        "delete from nba_orchestration.scraper_execution_log "
+        "where scraper_name = ? and triggered_at >= ?",
+        [SCRAPER_LOG_NAME, _utc(STOP, 5)],
+    )
 
 
 def _utc(day: dt.date, hour: int) -> dt.datetime:
@@ -146,8 +157,22 @@ def stretch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
 
 @pytest.fixture(scope="module")
 def undeclared(stretch, tmp_path_factory: pytest.TempPathFactory) -> BuiltSeason:
-    """No halt tables; one system paused on STOP's morning for two days."""
+    """No halt tables; one system paused on STOP's morning for two days; the stopped scraper
+    paused after the fact."""
     warehouse, truth = _stopped_without_halt_tables(stretch, tmp_path_factory.mktemp("undecl"))
+    con = duckdb.connect(str(warehouse))
+    try:
+        _stop_scraper(con)
+    finally:
+        con.close()
+    _pause(
+        warehouse,
+        [SCRAPER],
+        END,
+        "betting_lines workflow paused",
+        now=_utc(END, 15),
+        first=STOP,
+    )
     _pause(
         warehouse,
         [PAUSED_SYSTEM],
@@ -185,6 +210,7 @@ def declared(stretch, tmp_path_factory: pytest.TempPathFactory) -> BuiltSeason:
     con = duckdb.connect(str(warehouse))
     try:
         _stop_predictions(con)
+        _stop_scraper(con)
         _declare_halts(con)
     finally:
         con.close()
@@ -245,6 +271,29 @@ def test_a_pause_silences_its_output_only_until_it_expires(undeclared: BuiltSeas
     assert [r[0] for r in rows] == [str(STOPPED[0]), str(STOPPED[1])]
     assert {r[2] for r in rows} == {"ml-platform-oncall"}
     assert {r[3] for r in rows} == {str(STOPPED[1])}
+
+
+def test_a_paused_scraper_is_listed_not_alerted(
+    undeclared: BuiltSeason, declared: BuiltSeason
+) -> None:
+    """The same stopped scraper: alerted where nothing declared it (a halt covers predictions,
+    not scrapers), silent where it is paused - and still absent in the mart, the pause listed."""
+    absent = {d for d, t in _failing(declared, "scheduled_scraper_absent_from_log") if t == SCRAPER}
+    assert str(STOP) in absent
+    assert not {
+        d for d, t in _failing(undeclared, "scheduled_scraper_absent_from_log") if t == SCRAPER
+    }
+    rows = undeclared.query(
+        "select count(*) from monitoring.scraper_daily_outcomes "
+        f"where scraper_name = '{SCRAPER}' and is_absent and game_date in "
+        f"({', '.join(repr(str(d)) for d in absent)})"
+    )
+    assert rows == [(len(absent),)]
+    listed = undeclared.query(
+        "select min(quiet_date), max(quiet_date) from monitoring.declared_quiet_days "
+        f"where output_name = '{SCRAPER}'"
+    )
+    assert listed == [(STOP, END)]
 
 
 # ---------------------------------------------------------------- declared
@@ -419,7 +468,8 @@ def test_an_undeclared_stop_is_one_incident_told_once_until_a_halt_covers_it(
 
     # the halt is declared: its dates pass; the first date (a symptom, not a decision) stays
     after = dt.datetime.combine(END + dt.timedelta(days=1), dt.time(23), dt.UTC)
-    runs.run(after, _on(_findings(declared), STOPPED), STOPPED)
+    halted = [f for f in _findings(declared) if f.target != SCRAPER]
+    runs.run(after, _on(halted, STOPPED), STOPPED)
     (still,) = [i for i in runs.incidents().values() if not i.finished]
     assert still.open_dates() == {str(STOP)}
 
