@@ -296,6 +296,31 @@ def test_a_paused_scraper_is_listed_not_alerted(
     assert listed == [(STOP, END)]
 
 
+def test_status_lists_the_pauses_in_force(
+    undeclared: BuiltSeason, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipemon import status
+    from pipemon.report import verdict
+
+    monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(undeclared.warehouse))
+    ctx = status.open_context(None, status.parse_as_of(undeclared.truth["as_of"]))
+    try:
+        answer = status.collect(ctx)
+    finally:
+        ctx.warehouse.close()
+    (paused,) = [s for s in answer.sections if s.key == "pauses"]
+    lines = {c.item: c.text for c in paused.checks}
+    # output, until, who and why; the system's pause (until STOP + 1) covers the judged day
+    assert (
+        lines[SCRAPER] == f"paused until {END} by ml-platform-oncall: betting_lines workflow paused"
+    )
+    assert lines[PAUSED_SYSTEM].startswith(f"paused until {STOPPED[1]} by ml-platform-oncall")
+    assert "What is paused?" in answer.render()
+    assert not answer.ok  # the undeclared stop is still a problem
+    today = verdict.verdict(answer).tiles[1]
+    assert any(line.text == lines[SCRAPER] for line in today.lines)
+
+
 # ---------------------------------------------------------------- declared
 
 
