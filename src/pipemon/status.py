@@ -35,7 +35,7 @@ OK, FAIL, PENDING = "ok", "fail", "pending"
 MARKS = {OK: "✅", FAIL: "❌", PENDING: "⏳"}
 
 # overall_status values of daily_pipeline_health and what they mean for the date
-GOOD_OVERALL = {"COMPLETE", "BOOTSTRAP", "NO_GAMES"}
+GOOD_OVERALL = {"COMPLETE", "BOOTSTRAP", "NO_GAMES", "HALTED"}
 PENDING_OVERALL = {"IN_PROGRESS"}
 
 QUESTIONS = {
@@ -43,6 +43,7 @@ QUESTIONS = {
     "failures": "What failed for {date}, and why?",
     "predictions": "Are {date}'s predictions ready?",
     "open": "What else is still open?",
+    "pauses": "What is paused?",
 }
 
 
@@ -293,10 +294,22 @@ def _queries(
             f"from {t('prediction_system_coverage')} where game_date in (@d, @n) "
             "order by game_date, system_id"
         ),
+        # declared quiet: the halts and pauses covering the two dates, and the pauses in force
+        "quiet": (
+            f"select * from {t('declared_quiet_days')} where quiet_date in (@d, @n) "
+            "order by quiet_date, quiet_kind, output_name"
+        ),
+        "pauses": (
+            "select output_name, quiet_reason, declared_by, quiet_note, quiet_since_date, "
+            f"quiet_until_date from {t('declared_quiet_days')} "
+            "where quiet_kind = 'pause' and quiet_date >= @d "
+            "group by 1, 2, 3, 4, 5, 6 order by quiet_until_date, output_name"
+        ),
     }
     for check in checks:
         queries[f"check:{check.name}"] = (
-            check.failing_rows_sql(t(check.model), "@d") + " order by alert_target"
+            check.failing_rows_sql(t(check.model), "@d", t("declared_quiet_days"))
+            + " order by alert_target"
         )
     literals = {"@d": date_literal(day), "@n": date_literal(next_day)}
     out: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -558,9 +571,16 @@ def judge(
     for p in rows["phases"]:
         phases.setdefault(p["data_date"], []).append(p)
 
+    quiet: dict[date, list[dict[str, Any]]] = {}
+    for q in rows.get("quiet", []):
+        quiet.setdefault(q["quiet_date"], []).append(q)
+
     completion = Section("completion", day)
     state, text = _health_line(row)
     completion.add(state, "overall", text, **{k: row.get(k) for k in _HEALTH_FIELDS})
+    halt = halt_line(quiet.get(day, []))
+    if halt:
+        completion.add(OK, "halt", halt[0], **halt[1])
     for p in phases.get(day, []):
         state, text = _phase_check(p)
         completion.add(state, p["phase"], text, **{k: p.get(k) for k in _PHASE_FIELDS})
@@ -589,7 +609,13 @@ def judge(
         )
     elif nxt.get("overall_status") == "NO_GAMES" or not nxt.get("games_scheduled"):
         predictions.add(OK, "coverage", f"no games on {next_day}: no predictions expected")
+    elif halt_line(quiet.get(next_day, [])):
+        text, data = halt_line(quiet.get(next_day, [])) or ("", {})
+        predictions.add(OK, "halt", text + ": no predictions expected", **data)
     else:
+        paused = {
+            q["output_name"]: q for q in quiet.get(next_day, []) if q["quiet_kind"] == "pause"
+        }
         for p in phases.get(next_day, []):
             if p.get("phase_number") in (4, 5):
                 state, text = _phase_check(p)
@@ -601,7 +627,11 @@ def judge(
                 f"{s['system_id']}: {s.get('players_predicted')}/{s.get('players_with_line')} "
                 f"players with a line predicted ({_pct(cov)})"
             )
-            if s.get("is_relaxed") or nxt.get("is_bootstrap"):
+            if s["system_id"] in paused:
+                predictions.add(
+                    OK, s["system_id"], text + " - " + pause_text(paused[s["system_id"]]), **s
+                )
+            elif s.get("is_relaxed") or nxt.get("is_bootstrap"):
                 predictions.add(OK, s["system_id"], text + " - bootstrap period, relaxed", **s)
             elif cov is not None and cov >= coverage_min:
                 predictions.add(OK, s["system_id"], text, **s)
@@ -619,15 +649,49 @@ def judge(
             feature_rows=nxt.get("feature_rows"),
         )
 
+    sections = [completion, failures, predictions]
+    if rows.get("pauses"):
+        pauses = Section("pauses", day)
+        for p in rows["pauses"]:
+            pauses.add(OK, str(p["output_name"]), pause_text(p), **p)
+        sections.append(pauses)
+
     return StatusReport(
         as_of=as_of,
         day=day,
         predictions_day=next_day,
         overall_status=str(row.get("overall_status")),
-        sections=[completion, failures, predictions],
+        sections=sections,
         source=source,
         marts_first_date=first,
         marts_last_date=last,
+    )
+
+
+def halt_line(quiet: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+    """ "halted: <reason>, since <date>" when a declared halt covers the date
+    (declared_quiet_days rows of the date), with who declared it."""
+    halts = [q for q in quiet if q.get("quiet_kind") == "halt"]
+    if not halts:
+        return None
+    halt = halts[0]
+    text = f"halted: {halt['quiet_reason']}, since {halt['quiet_since_date']}"
+    if halt.get("quiet_until_date"):
+        text += f", until {halt['quiet_until_date']}"
+    if halt.get("declared_by"):
+        text += f" (declared by {halt['declared_by']})"
+    data = {
+        k: halt.get(k)
+        for k in ("quiet_reason", "quiet_since_date", "quiet_until_date", "declared_by")
+    }
+    return text, data
+
+
+def pause_text(pause: Mapping[str, Any]) -> str:
+    """A pause as status and the report show it: output, until, reason, who."""
+    return (
+        f"paused until {pause.get('quiet_until_date')} by {pause.get('declared_by')}: "
+        f"{pause.get('quiet_reason')}"
     )
 
 

@@ -11,8 +11,12 @@
     game_date  SQL expression of the ET date the finding is about (default `game_date`)
     columns    extra columns to show in the alert
     judged     only dates inside the judged window (monitor_lookback_days ending at as_of)
+    quiet      SQL expression of the output a row is about (a processor, prediction system, phase
+               or `dataset.table`): rows on a date when that output is declared quiet - a halt
+               the pipeline declared, or a `pipemon pause` (int_declared_quiet) - are not failing;
+               the quiet is listed there, in status and in the report, never hidden
 -#}
-{% test alert_when(model, condition, target, game_date='game_date', columns=[], judged=true) %}
+{% test alert_when(model, condition, target, game_date='game_date', columns=[], judged=true, quiet=none) %}
 
 select
     {{ game_date }} as game_date,
@@ -24,6 +28,14 @@ from {{ model }}
 where ({{ condition }})
 {%- if judged %}
     and {{ pipemon_is_judged(game_date) }}
+{%- endif %}
+{%- if quiet %}
+    and not exists (
+        select 1
+        from {{ ref('int_declared_quiet') }} as declared_quiet
+        where declared_quiet.quiet_date = {{ game_date }}
+            and ({{ quiet }} = declared_quiet.output_name or {{ quiet }} like concat('%.', declared_quiet.output_name))
+    )
 {%- endif %}
 
 {% endtest %}

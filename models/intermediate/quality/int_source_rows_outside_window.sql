@@ -14,7 +14,15 @@ with
 {% for staged in pipemon_staged_sources() %}
 {{ staged.base }}_outside as (
 
+    {%- if staged.get('unwindowed') %}
+    -- read whole: no row is outside the window
+    select
+        cast(null as date) as partition_date,
+        0 as row_count
+    where 1 = 0
+    {%- else %}
     {{ pipemon_rows_outside_window(staged.source[0], staged.source[1], pipemon_schedule_start_date() if staged.get('read_from') == 'schedule' else pipemon_source_start_date()) }}
+    {%- endif %}
 
 ),
 

@@ -1,8 +1,16 @@
 {{ config(**pipemon_daily_mart('game_date')) }}
 -- One row per ET game date: did the day's pipeline complete? Expected vs actual (games scheduled,
 -- final, with box scores; players with a line and with predictions from every system; feature
--- rows), each phase against its deadline, and one overall status.
+-- rows), each phase against its deadline, and one overall status. A date the pipeline declared
+-- halted (int_declared_quiet) is HALTED, not INCOMPLETE: the phases and systems declared quiet are
+-- not expected (a pause of one of them likewise).
 with
+
+declared_quiet as (
+
+    select * from {{ ref('int_declared_quiet') }}
+
+),
 
 calendar as (
 
@@ -18,13 +26,38 @@ games as (
 
 phases as (
 
-    select * from {{ ref('int_phases_completed') }}
+    select
+        phases.*,
+        declared_quiet.quiet_date is not null as is_declared_quiet
+    from {{ ref('int_phases_completed') }} as phases
+    left join declared_quiet
+        on phases.phase = declared_quiet.output_name
+        and phases.data_date = declared_quiet.quiet_date
 
 ),
 
 systems as (
 
-    select * from {{ ref('int_prediction_systems_covered') }}
+    select
+        systems.*,
+        declared_quiet.quiet_date is not null as is_declared_quiet
+    from {{ ref('int_prediction_systems_covered') }} as systems
+    left join declared_quiet
+        on systems.system_id = declared_quiet.output_name
+        and systems.game_date = declared_quiet.quiet_date
+
+),
+
+halts as (
+
+    select
+        quiet_date,
+        max(quiet_reason) as halt_reason,
+        min(quiet_since_date) as halted_since_date
+    from declared_quiet
+    where quiet_kind = 'halt'
+        and output_name = 'phase5'
+    group by 1
 
 ),
 
@@ -80,10 +113,10 @@ phase_pivot as (
             max(case when phase = 'phase{{ n }}' then completed_at end) as phase{{ n }}_completed_at,
             max(case when phase = 'phase{{ n }}' then deadline_at end) as phase{{ n }}_deadline_at,
         {%- endfor %}
-        count(case when is_due and not is_relaxed then 1 end) as phases_due,
-        count(case when is_due and not is_relaxed and phase_status = 'on_time' then 1 end) as phases_on_time,
-        count(case when not is_relaxed and phase_status = 'late' then 1 end) as phases_late,
-        count(case when is_not_triggered then 1 end) as phases_not_triggered,
+        count(case when is_due and not is_relaxed and not is_declared_quiet then 1 end) as phases_due,
+        count(case when is_due and not is_relaxed and not is_declared_quiet and phase_status = 'on_time' then 1 end) as phases_on_time,
+        count(case when not is_relaxed and not is_declared_quiet and phase_status = 'late' then 1 end) as phases_late,
+        count(case when is_not_triggered and not is_declared_quiet then 1 end) as phases_not_triggered,
         max(case when phase = 'phase3' and is_due then 1 else 0 end) = 1 as is_results_due,
         max(case when phase = 'phase5' and is_due then 1 else 0 end) = 1 as is_predictions_due
     from phases
@@ -96,7 +129,7 @@ system_totals as (
     select
         game_date,
         count(*) as systems_expected,
-        count(case when is_system_missing then 1 end) as systems_missing
+        count(case when is_system_missing and not is_declared_quiet then 1 end) as systems_missing
     from systems
     group by 1
 
@@ -126,14 +159,17 @@ joined as (
         {%- for n in range(1, 6) %}
             phase_pivot.phase{{ n }}_status,
         {%- endfor %}
+        halts.halt_reason,
         calendar.is_game_day,
         calendar.is_bootstrap,
+        halts.quiet_date is not null as is_declared_halt,
         coalesce(phase_pivot.is_results_due, false) as is_results_due,
         coalesce(phase_pivot.is_predictions_due, false) as is_predictions_due,
         {%- for n in range(1, 6) %}
             phase_pivot.phase{{ n }}_completed_at,
             phase_pivot.phase{{ n }}_deadline_at,
         {%- endfor %}
+        halts.halted_since_date,
         calendar.first_tip_off_at
     from calendar
     left join game_totals
@@ -146,6 +182,8 @@ joined as (
         on calendar.calendar_date = phase_pivot.data_date
     left join system_totals
         on calendar.calendar_date = system_totals.game_date
+    left join halts
+        on calendar.calendar_date = halts.quiet_date
 
 ),
 
@@ -157,7 +195,8 @@ statused as (
             when
                 (joined.is_results_due and joined.games_final > 0 and joined.games_with_box_scores = 0)
                 or (
-                    joined.is_predictions_due and not joined.is_bootstrap and joined.players_with_line > 0
+                    joined.is_predictions_due and not joined.is_bootstrap and not joined.is_declared_halt
+                    and joined.players_with_line > 0
                     and joined.players_predicted_all_systems = 0 and joined.systems_missing >= joined.systems_expected
                 )
                 then 'INCOMPLETE'
@@ -166,11 +205,12 @@ statused as (
                 or joined.phases_not_triggered > 0
                 or joined.systems_missing > 0
                 or (
-                    joined.is_predictions_due and not joined.is_bootstrap
+                    joined.is_predictions_due and not joined.is_bootstrap and not joined.is_declared_halt
                     and joined.missing_player_rate > {{ var('missing_player_rate_max') }}
                 )
                 then 'PARTIAL'
             when not joined.is_results_due then 'IN_PROGRESS'
+            when joined.is_declared_halt then 'HALTED'
             when joined.is_bootstrap then 'BOOTSTRAP'
             else 'COMPLETE'
         end as overall_status,

@@ -40,19 +40,32 @@ class AlertCheck:
     owner: str
     tags: tuple[str, ...] = field(default=())
     judged: bool = True
+    quiet: str | None = None
 
     @property
     def is_daily(self) -> bool:
         """Judged by the daily build (the season sweep's checks run only in a sweep)."""
         return self.judged and "sweep" not in self.tags
 
-    def failing_rows_sql(self, relation: str, dates_sql: str) -> str:
+    def failing_rows_sql(
+        self, relation: str, dates_sql: str, quiet_relation: str | None = None
+    ) -> str:
         """The test's own query for the dates in `dates_sql` (a SQL list of date literals):
-        every column of the mart, plus the finding's date and target under fixed names."""
-        return (
+        every column of the mart, plus the finding's date and target under fixed names. With
+        `quiet_relation` (declared_quiet_days), a check with a `quiet` argument skips the
+        dates its output is declared quiet, as the test does."""
+        sql = (
             f"select {self.game_date} as alert_game_date, {self.target} as alert_target, m.* "
             f"from {relation} as m where ({self.condition}) and {self.game_date} in ({dates_sql})"
         )
+        if self.quiet and quiet_relation:
+            sql += (
+                f" and not exists (select 1 from {quiet_relation} as declared_quiet "
+                f"where declared_quiet.quiet_date = {self.game_date} "
+                f"and ({self.quiet} = declared_quiet.output_name "
+                f"or {self.quiet} like concat('%.', declared_quiet.output_name)))"
+            )
+        return sql
 
 
 def _render(text: Any, values: Mapping[str, Any], where: str) -> str:
@@ -105,6 +118,7 @@ def load(
                     owner=str(meta.get("owner", "unowned")),
                     tags=tuple(str(t) for t in config.get("tags") or []),
                     judged=bool(args.get("judged", True)),
+                    quiet=_render(args["quiet"], values, where) if args.get("quiet") else None,
                 )
             )
     names = [c.name for c in checks]

@@ -23,6 +23,7 @@ STATUS_CSS = {
     "COMPLETE": "good",
     "BOOTSTRAP": "good",
     "NO_GAMES": "none",
+    "HALTED": "none",
     "IN_PROGRESS": "wait",
     "PARTIAL": "bad",
     "INCOMPLETE": "bad",

@@ -72,7 +72,8 @@ def verdict(report: status.StatusReport) -> Verdict:
     )
     tiles = [
         tile("judged", judged),
-        tile("today", [by_key["predictions"]]),
+        # the pauses in force (output, until, reason, who) beside today's predictions
+        tile("today", [by_key["predictions"]] + ([by_key["pauses"]] if "pauses" in by_key else [])),
     ]
     return Verdict(
         overall_state=status.OK if report.ok else status.FAIL,

@@ -101,6 +101,7 @@ KEYS = {
     "monitor_runs": "run_id",
     "test_results": "test_result_id",
     "incident_events": "event_id",
+    "output_pauses": "pause_event_id",
 }
 
 

@@ -174,8 +174,35 @@ INCIDENT_EVENTS = Table(
     cluster_by=("incident_id",),
 )
 
+OUTPUT_PAUSES = Table(
+    name="output_pauses",
+    description=(
+        "Planned quiet declared with `pipemon pause` (append-only): one row when an output is "
+        "paused, one when a pause is ended early (`pipemon unpause`). A pause covers its output's "
+        "ET dates from first_date to until_date (or to the day before it was ended)."
+    ),
+    columns=(
+        Column("pause_event_id", "STRING", "Primary key."),
+        Column("pause_id", "STRING", "The pause (short id shown by `pipemon pauses`)."),
+        Column("event_type", "STRING", "paused or ended."),
+        Column(
+            "output_name",
+            "STRING",
+            "What is quiet: a processor, output table, prediction system or scraper of the "
+            "registries.",
+        ),
+        Column("reason", "STRING", "Why (required)."),
+        Column("actor", "STRING", "Who (--by, else PIPEMON_ACTOR or the login name)."),
+        Column("first_date", "DATE", "First ET date covered (the day it was declared)."),
+        Column("until_date", "DATE", "Last ET date covered; the pause expires after it."),
+        Column("occurred_at", "TIMESTAMP", "When the row was written (UTC)."),
+    ),
+    partition_by="occurred_at",
+    cluster_by=("output_name",),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (ALERT_LOG, MONITOR_RUNS, TEST_RESULTS, INCIDENT_EVENTS)
+    t.name: t for t in (ALERT_LOG, MONITOR_RUNS, TEST_RESULTS, INCIDENT_EVENTS, OUTPUT_PAUSES)
 }
 
 _TYPES = {

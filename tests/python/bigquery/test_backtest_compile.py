@@ -46,7 +46,7 @@ def test_a_backtest_reads_every_contract_table_as_it_stood(tmp_path):
     )
     assert run.exception is None and run.success
     written_at = _written_at(project)
-    assert len(written_at) == 14
+    assert len(written_at) == 16
     sql = {uid.split(".")[-1]: text for uid, text in compiled_sql(run).items()}
     cut = f"> cast('{AS_OF}' as timestamp)"
     seen = set()

@@ -231,7 +231,7 @@ def test_contract_ddl_with_partition_options_parses_in_bigquery_dialect(
     )
     assert run.exception is None and run.success, f"inline compile broke: {run.exception}"
     statements = [s for s in str(run.result.results[0].node.compiled_code).split(";") if s.strip()]
-    assert len(statements) == 14
+    assert len(statements) == 16
     by_table = {}
     for statement in statements:
         parsed = sqlglot.parse_one(statement, read="bigquery")

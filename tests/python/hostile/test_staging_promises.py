@@ -124,7 +124,7 @@ def test_rows_in_equal_modeled_plus_quarantined_for_every_table(hostile: Hostile
         "+ rows_out_of_scope, is_reconciled "
         "from monitoring_intermediate.int_source_rows_reconciled"
     )
-    assert len(rows) == 14
+    assert len(rows) == 16
     for table, rows_in, accounted, ok in rows:
         assert ok and rows_in == accounted == hostile.season.generated_counts[table], table
 

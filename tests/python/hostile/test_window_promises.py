@@ -48,7 +48,7 @@ def test_rows_in_equal_modelled_quarantined_and_outside_the_window_for_every_tab
         "+ rows_out_of_scope + rows_outside_window, rows_outside_window, is_reconciled "
         "from monitoring_intermediate.int_source_rows_reconciled"
     )
-    assert len(rows) == 14
+    assert len(rows) == 16
     outside = {}
     for table, rows_in, accounted, rows_outside, ok in rows:
         ((at_source,),) = daily_hostile.query(f"select count(*) from {table}")

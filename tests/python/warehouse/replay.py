@@ -36,6 +36,8 @@ WRITTEN_AT: dict[str, str] = {
     "nbac_schedule": "processed_at",
     "bettingpros_player_points_props": "processed_at",
     "processor_run_history": "processed_at",
+    "halt_state": "written_at",
+    "halt_overrides": "created_at",
 }
 # Each schedule load rewrites the season's rows: a game that finished after the moment was still
 # on the schedule then, not yet final (as the morning load left it).

@@ -16,7 +16,7 @@ PLANNED = {
 
 def test_every_contract_table_received_rows(incident_season) -> None:
     counts = incident_season.generated_counts
-    assert len(counts) == 14
+    assert len(counts) == 16
     for table, count in counts.items():
         assert count > 0, table
         (in_table,) = incident_season.query(f"select count(*) from {table}")[0]
@@ -28,7 +28,7 @@ def test_rows_in_equal_staged_plus_superseded_plus_quarantined(incident_season) 
         "select source_table, rows_in, rows_staged, rows_superseded, rows_quarantined, "
         "rows_out_of_scope, is_reconciled from monitoring_intermediate.int_source_rows_reconciled"
     )
-    assert len(rows) == 14
+    assert len(rows) == 16
     generated = incident_season.generated_counts
     for table, rows_in, staged, superseded, quarantined, out_of_scope, ok in rows:
         assert ok and rows_in == staged + superseded + quarantined + out_of_scope, table
