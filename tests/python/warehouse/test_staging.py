@@ -14,10 +14,21 @@ PLANNED = {
 }
 
 
+# The declared-halt tables exist from 2026-05-09 (REAL_PIPELINE.md section 6): a regular season
+# has none of their rows (the generated year has them: tests/python/test_generator_year.py).
+WRITTEN_AFTER_THE_REGULAR_SEASON = {
+    "nba_orchestration.halt_state",
+    "nba_orchestration.halt_overrides",
+}
+
+
 def test_every_contract_table_received_rows(incident_season) -> None:
     counts = incident_season.generated_counts
     assert len(counts) == 16
     for table, count in counts.items():
+        if table in WRITTEN_AFTER_THE_REGULAR_SEASON:
+            assert count == 0, table
+            continue
         assert count > 0, table
         (in_table,) = incident_season.query(f"select count(*) from {table}")[0]
         assert in_table == count, table
