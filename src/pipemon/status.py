@@ -250,8 +250,9 @@ def default_dates(as_of: datetime, day: date | None) -> tuple[date, date]:
 
 
 def thresholds() -> dict[str, float]:
-    """`prediction_coverage_min` as dbt resolves it (the same number the tests use)."""
-    values = {"prediction_coverage_min": 0.95}
+    """`system_coverage_min` as dbt resolves it: only to word a verdict the marts computed (the
+    alert's own `is_system_missing`), never to decide one."""
+    values = {"system_coverage_min": 0.5}
     try:
         resolved = project.resolved_vars()
         for key in values:
@@ -552,7 +553,7 @@ def judge(
     as_of: datetime,
     source: str,
     checks: list[AlertCheck],
-    coverage_min: float = 0.95,
+    coverage_min: float = 0.5,
 ) -> StatusReport:
     """The report for `day` (completion, failures: every failing alert check) and `next_day`
     (predictions)."""
@@ -633,12 +634,13 @@ def judge(
                 )
             elif s.get("is_relaxed") or nxt.get("is_bootstrap"):
                 predictions.add(OK, s["system_id"], text + " - bootstrap period, relaxed", **s)
-            elif cov is not None and cov >= coverage_min:
-                predictions.add(OK, s["system_id"], text, **s)
-            elif not s.get("is_due"):
+            elif s.get("is_system_missing"):
+                # the alert's own verdict (prediction_system_missing reads the same column)
+                predictions.add(FAIL, s["system_id"], text + f" - below {coverage_min:.0%}", **s)
+            elif not s.get("is_due") and (cov is None or cov < coverage_min):
                 predictions.add(PENDING, s["system_id"], text + " - not due yet", **s)
             else:
-                predictions.add(FAIL, s["system_id"], text + f" - below {coverage_min:.0%}", **s)
+                predictions.add(OK, s["system_id"], text, **s)
         if not systems:
             predictions.add(FAIL, "coverage", f"no prediction coverage rows for {next_day}")
         predictions.add(
@@ -845,7 +847,7 @@ def collect(ctx: Context, day: date | None = None) -> StatusReport:
         as_of=ctx.as_of,
         source=ctx.label,
         checks=checks,
-        coverage_min=thresholds()["prediction_coverage_min"],
+        coverage_min=thresholds()["system_coverage_min"],
     )
     # a verdict counts what is open, not only what failed for the judged day
     failures = next(s for s in report.sections if s.key == "failures")

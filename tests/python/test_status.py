@@ -288,3 +288,53 @@ def test_what_failed_is_exactly_what_the_alert_tests_failed(on_status_season: St
         ctx.warehouse.close()
     judged_days = {d.isoformat() for d in days}
     assert answered == {row for row in built if row[1] in judged_days}
+
+
+def test_status_and_the_alert_agree_on_every_systems_coverage(
+    on_status_season: StatusSeason,
+) -> None:
+    """One threshold: for every date of the build, the systems `pipemon status` marks failed for
+    the predictions date are exactly the systems `prediction_system_missing` failed on it, and a
+    system whose coverage is short but above the alert's threshold passes in both."""
+    results = json.loads(on_status_season.run_results.read_text())["results"]
+    (missing,) = [r for r in results if r["unique_id"].split(".")[2] == "prediction_system_missing"]
+    alerted: set[tuple[str, str]] = set()
+    if missing["status"] in ("fail", "warn"):
+        alerted = {
+            (day, target)
+            for day, target in on_status_season.query(
+                "select cast(game_date as varchar), cast(target as varchar) "
+                f"from {missing['relation_name']}"
+            )
+        }
+    coverage = {
+        (d.isoformat(), system): cov
+        for d, system, cov in on_status_season.query(
+            "select game_date, system_id, coverage from monitoring.prediction_system_coverage"
+        )
+    }
+    as_of_day = status.et_date(on_status_season.as_of)
+    days = sorted(
+        d
+        for (d,) in on_status_season.query("select game_date from monitoring.daily_pipeline_health")
+        if d < as_of_day
+    )
+    ctx = status.open_context("local", on_status_season.as_of)
+    failed: set[tuple[str, str]] = set()
+    passed: set[tuple[str, str]] = set()
+    try:
+        for day in days:
+            report = status.collect(ctx, day)
+            predictions = next(s for s in report.sections if s.key == "predictions")
+            next_day = (day + timedelta(days=1)).isoformat()
+            for c in predictions.checks:
+                if (next_day, c.item) not in coverage:
+                    continue
+                (failed if c.state == status.FAIL else passed).add((next_day, c.item))
+    finally:
+        ctx.warehouse.close()
+    judged = {d for d, _ in failed | passed}
+    assert alerted, "the season has no system below the alert's threshold to compare"
+    assert failed == {row for row in alerted if row[0] in judged}
+    short = {k for k in passed if coverage[k] is not None and 0 < coverage[k] < 1}
+    print(f"\nsystems failed by both: {len(failed)}; short but above the threshold: {len(short)}")

@@ -121,7 +121,7 @@ def gather(
         "systems": panels.predictions(wh, w),
         "trend_days": w.trend_days,
         "trends": panels.trends(wh, w),
-        "coverage_min": status.thresholds()["prediction_coverage_min"],
+        "coverage_min": status.thresholds()["system_coverage_min"],
         "checks": history,
         "build_failures": build_failures(run_results),
         "runs": panels.monitor_runs(wh),

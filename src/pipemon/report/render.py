@@ -131,7 +131,9 @@ def build_charts(data: dict[str, Any]) -> dict[str, charts.Chart]:
         labels,
         [("players with a line predicted by every system", _per_day(due, days,
                                                                     "prediction_coverage"), "s4")],
-        baselines=[(f"threshold {coverage_min:.0%}", [coverage_min] * len(days), "s5")],
+        baselines=[
+            (f"a system alerts below {coverage_min:.0%}", [coverage_min] * len(days), "s5")
+        ],
         markers=_markers(days, bad),
         unit="share of players with a line",
         pct=True,

@@ -38,7 +38,7 @@ def _usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         ('{monitoring_dataset: "m`.x; --"}', "must be a dataset name"),
         ("{phase1_completion_scraper: \"x' or '1'='1\"}", "must be plain text"),
         ('{pipeline_timezone: "Mars/Olympus"}', "must be an IANA time zone"),
-        ('{prediction_coverage_min: "high"}', "must be a number"),
+        ('{system_coverage_min: "high"}', "must be a number"),
         ('{seasons: {"2025-26": ["2026-07-31", "2025-08-01"]}}', "is after the last"),
     ],
 )
