@@ -421,6 +421,18 @@ YEAR_CATALOGUE: tuple[IncidentKind, ...] = (
         "upcoming_player_game_context",
         "in the restart's first week a phase-3 processor failed all 5 deliveries",
     ),
+    # a model that goes wrong without failing (issue 21): nothing in the pipeline fails
+    IncidentKind(
+        "prediction_shape_collapsed",
+        "catboost_v9",
+        "one system predicted every player about six points under the line, every "
+        "recommendation UNDER (its run succeeded, its coverage complete)",
+    ),
+    IncidentKind(
+        "prediction_system_unregistered",
+        "catboost_v13",
+        "a system the registry does not list wrote a prediction for every player",
+    ),
 )
 YEAR_KINDS: dict[str, IncidentKind] = {k.kind: k for k in YEAR_CATALOGUE}
 

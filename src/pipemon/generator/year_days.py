@@ -23,6 +23,10 @@ from pipemon.generator.year import YearSchedule, postponed_status
 WAVE_NO_GAMES = "no games scheduled: the restart before the opener"
 RESTART_FAILURE = ("RuntimeError", "Service unavailable: failed to load schedule context")
 RESTART_FAILURE_OFFSET = 2  # days after phase 3/4 resume
+# the shape incidents' dates: regular-season days with every early system and catboost_v9 live
+SHAPE_COLLAPSED_ON = date(2026, 3, 5)
+UNREGISTERED_ON = date(2026, 3, 10)
+UNREGISTERED_COPIES = "moving_average"  # the unregistered system's rows are this one's, copied
 POSTPONED_FILTER = "postponed_game"
 SCRAPER_LOG_KINDS = ("scraper_error_spike", "malformed_rows")
 
@@ -75,6 +79,8 @@ class YearDays(GameTables, Documented, Firestore, Probes):
         days = {
             "playoff_box_scores_missing": playoff_days[-1] if playoff_days else None,
             "restart_phase3_failed": restart + timedelta(days=RESTART_FAILURE_OFFSET),
+            "prediction_shape_collapsed": SHAPE_COLLAPSED_ON,
+            "prediction_system_unregistered": UNREGISTERED_ON,
         }
         for kind, day in days.items():
             if kind not in kinds:
@@ -183,6 +189,7 @@ class YearDays(GameTables, Documented, Firestore, Probes):
     def _year_tables(self) -> None:
         self._year_schedule_rows()
         self._deactivate_postponed()
+        self._shape_incidents()
         if self.halts:
             self._halt_tables()
 
@@ -249,6 +256,42 @@ class YearDays(GameTables, Documented, Firestore, Probes):
                 row["is_active"] = False
                 row["updated_at"] = at
                 row["filter_reason"] = POSTPONED_FILTER
+
+    def _shape_incidents(self) -> None:
+        """A system's predictions collapsed (rewritten in place: the run and its rows are
+        there), and a system the registry does not list writing rows (another system's rows,
+        copied under its id half an hour later)."""
+        rows = self.rows["player_prop_predictions"]
+        kind = "prediction_shape_collapsed"
+        day = self.plan.days.get(kind)
+        target = inc.YEAR_KINDS[kind].target
+        if day is not None:
+            hit = [r for r in rows if r["game_date"] == day and r["system_id"] == target]
+            for r in hit:
+                if r["has_prop_line"]:
+                    jitter = (sum(map(ord, str(r["player_lookup"]))) % 10) / 10
+                    r["predicted_points"] = round(r["current_points_line"] - 6 + jitter, 1)
+                    r["recommendation"] = "UNDER"
+            if hit:
+                self.plan.record(kind, day, target)
+            else:
+                self.plan.skipped.append(kind)
+        kind = "prediction_system_unregistered"
+        day = self.plan.days.get(kind)
+        target = inc.YEAR_KINDS[kind].target
+        if day is not None:
+            copied = [
+                {**r, "prediction_id": self._id(), "system_id": target,
+                 "created_at": r["created_at"] + timedelta(minutes=30)}
+                for r in rows
+                if r["game_date"] == day and r["system_id"] == UNREGISTERED_COPIES
+                and r["created_at"] + timedelta(minutes=30) <= self.as_of
+            ]  # fmt: skip
+            rows.extend(copied)
+            if copied:
+                self.plan.record(kind, day, target)
+            else:
+                self.plan.skipped.append(kind)
 
     def _halt_tables(self) -> None:
         first_load = et_to_utc(
