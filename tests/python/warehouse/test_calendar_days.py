@@ -6,7 +6,7 @@ other kinds of day (`../shared/REAL_PIPELINE.md` section 6), compressed into two
 kind of a day is read from the schedule (game_id prefixes), not from dates, so each kind can be
 written on any date.
 
-- 01-22 is a preseason day (`001` games): the scrapers ran, nothing downstream did.
+- 01-23 is a preseason day (`001` games) before the scrapers resumed: nothing ran.
 - Postponed games, the three ways their old rows were left: at status 1 under the id played the
   next day (GSW@MIN 01-24 -> 01-25), at 9 (set by hand from 02-10), and at Final with nothing
   played (the stale-schedule fixer, from 01-23), each with its makeup row of the same matchup
@@ -36,7 +36,7 @@ from conftest import BuiltSeason
 from warehouse.replay import REPO, build_as_of, copy_warehouse, generate_stretch
 
 START, END = date(2026, 1, 22), date(2026, 2, 4)
-PRESEASON_DAY = "2026-01-22"
+PRESEASON_DAY = "2026-01-23"
 BREAK = [f"2026-01-{d}" for d in (27, 28, 29, 30)]
 ALL_STAR_DAY = "2026-01-29"
 PLAY_IN_DAY, PLAYOFF_DAY, LAST_DAY = "2026-02-02", "2026-02-03", "2026-02-04"
@@ -44,7 +44,7 @@ PLAY_IN_DAY, PLAYOFF_DAY, LAST_DAY = "2026-02-02", "2026-02-03", "2026-02-04"
 SAME_ID = ("2026-01-24", "2026-01-25", 1)
 HAND_SET = ("2026-01-26", "2026-01-31", 9)
 FIXER_FINAL = ("2026-01-26", "2026-02-01", 3)
-REALLY_MISSING_DAY = "2026-01-23"
+REALLY_MISSING_DAY = "2026-01-22"
 
 
 def _registry(name: str) -> list[dict[str, str]]:
@@ -236,6 +236,13 @@ def turns(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
     ids: dict[str, str] = {}
     try:
         _relabel(con, PRESEASON_DAY, "001")
+        # before the scrapers resume (about 14 days before the opener) nothing at all runs
+        # (the daily scrapers log no game_date: their date is the ET date they ran, UTC-5 in winter)
+        con.execute(
+            "delete from nba_orchestration.scraper_execution_log where game_date = ? or "
+            "(game_date is null and cast(triggered_at - interval 5 hour as date) = ?)",
+            [PRESEASON_DAY, PRESEASON_DAY],
+        )
         _no_processing(con, PRESEASON_DAY, ALL_PROCESSORS)
         ids["really_missing"] = _final_without_play(con, REALLY_MISSING_DAY)
         ids["same_id"], ids["same_id_makeup"] = _old_row(con, *SAME_ID, same_id=True)
