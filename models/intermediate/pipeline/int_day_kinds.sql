@@ -77,35 +77,44 @@ marked as (
 
 ),
 
+breaks as (
+
+    -- a long run without games, or one with an All-Star row in it
+    select
+        marked.*,
+        coalesce(
+            {{ dbt.datediff('marked.previous_game_date', 'marked.next_game_date', 'day') }} > {{ var('break_min_days') }}
+            or marked.previous_all_star_date > marked.previous_game_date
+            or marked.next_all_star_date < marked.next_game_date,
+            false
+        ) as is_break
+    from marked
+
+),
+
 kinds as (
 
     select
-        marked.calendar_date,
+        breaks.calendar_date,
         seasons.season_year,
         case
-            when marked.kind_rank = 5 then 'playoffs'
-            when marked.kind_rank = 4 then 'play_in'
-            when marked.kind_rank = 3 then 'regular_season'
-            when marked.kind_rank = 2 then 'preseason'
-            when marked.kind_rank = 1 then 'all_star_break'
+            when breaks.kind_rank = 5 then 'playoffs'
+            when breaks.kind_rank = 4 then 'play_in'
+            when breaks.kind_rank = 3 then 'regular_season'
+            when breaks.kind_rank = 2 then 'preseason'
+            when breaks.kind_rank = 1 then 'all_star_break'
             when seasons.season_year is null then 'offseason'
-            when seasons.regular_start_date is null or marked.calendar_date < seasons.regular_start_date
+            when seasons.regular_start_date is null or breaks.calendar_date < seasons.regular_start_date
                 then 'preseason'
-            when marked.calendar_date <= seasons.regular_end_date
-                then case
-                    when {{ dbt.datediff('marked.previous_game_date', 'marked.next_game_date', 'day') }} > {{ var('break_min_days') }}
-                        or marked.previous_all_star_date > marked.previous_game_date
-                        or marked.next_all_star_date < marked.next_game_date
-                        then 'all_star_break'
-                    else 'regular_season'
-                end
-            when marked.calendar_date < coalesce(seasons.playoffs_start_date, seasons.last_game_date) then 'play_in'
+            when breaks.calendar_date <= seasons.regular_end_date and breaks.is_break then 'all_star_break'
+            when breaks.calendar_date <= seasons.regular_end_date then 'regular_season'
+            when breaks.calendar_date < coalesce(seasons.playoffs_start_date, seasons.last_game_date) then 'play_in'
             else 'playoffs'
         end as day_kind,
-        coalesce(marked.kind_rank, 0) >= 3 as has_games
-    from marked
+        coalesce(breaks.kind_rank, 0) >= 3 as has_games
+    from breaks
     left join seasons
-        on marked.calendar_date between seasons.first_game_date and seasons.last_game_date
+        on breaks.calendar_date between seasons.first_game_date and seasons.last_game_date
 
 )
 
