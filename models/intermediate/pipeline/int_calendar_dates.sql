@@ -1,12 +1,20 @@
--- One row per ET date the pipeline has data for, up to as_of's date: games, season, bootstrap.
+-- One row per ET date the pipeline has data for, up to as_of's date: games, season, bootstrap,
+-- and the kind of day (int_day_kinds). Games counted are those the date expects outputs of
+-- (int_games_classified: not postponed, not an unplayed "if necessary" playoff game).
 with
 
 season_games as (
 
     -- the schedule reaches further back than the other sources (pipemon_schedule_start_date):
     -- each season's opening night is in it
-    select * from {{ ref('stg_raw__games') }}
+    select * from {{ ref('int_games_classified') }}
     where not is_postponed
+
+),
+
+day_kinds as (
+
+    select * from {{ ref('int_day_kinds') }}
 
 ),
 
@@ -62,7 +70,7 @@ daily_games as (
         count(case when is_final then 1 end) as games_final,
         min(tip_off_at) as first_tip_off_at
     from games
-    where season_type in ('regular_season', 'play_in', 'playoffs')
+    where is_expected
     group by 1
 
 ),
@@ -87,6 +95,7 @@ calendar as (
         dates.calendar_date,
         seasons.season_year,
         seasons.season_start_date,
+        coalesce(day_kinds.day_kind, 'offseason') as day_kind,
         coalesce(daily_games.games_scheduled, 0) as games_scheduled,
         coalesce(daily_games.games_final, 0) as games_final,
         {{ dbt.datediff('seasons.season_start_date', 'dates.calendar_date', 'day') }} as days_into_season,
@@ -102,6 +111,8 @@ calendar as (
         on dates.calendar_date between seasons.season_start_date and {{ pipemon_date_add('seasons.season_end_date', 60) }}
     left join daily_games
         on dates.calendar_date = daily_games.game_date
+    left join day_kinds
+        on dates.calendar_date = day_kinds.calendar_date
     where dates.calendar_date <= {{ pipemon_as_of_date() }}
 
 )

@@ -127,8 +127,9 @@ daily as (
         feature_quality.feature_quality_avg,
         {{ dbt.datediff('feature_quality.features_created_at', 'calendar.first_tip_off_at', 'minute') }} as feature_lead_minutes,
         calendar.is_bootstrap,
-        coalesce(phase3.is_due, false) as is_box_score_due,
-        coalesce(phase5.is_due, false) as is_prediction_due,
+        -- due, and produced on this kind of day at all (no predictions in the play-in or playoffs)
+        coalesce(phase3.is_due and phase3.is_due_on_day_kind, false) as is_box_score_due,
+        coalesce(phase5.is_due and phase5.is_due_on_day_kind, false) as is_prediction_due,
         feature_quality.features_created_at
     from calendar
     left join box_score_sources

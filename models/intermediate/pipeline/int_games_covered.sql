@@ -1,6 +1,9 @@
 -- One row per scheduled game (game key = ET date, away, home): is it final, and did box scores,
 -- prop lines, features and predictions arrive for it? A game that is not final yet is never
--- "missing" box scores; a postponed game expects nothing. Tables that carry the schedule's
+-- "missing" box scores; a postponed game expects nothing on its old date (int_games_classified),
+-- nor an "if necessary" playoff game that was never played (a warning of its own), and each output
+-- is expected only on the kinds of day its phase produces it (phase_deadlines.due_on_day_kinds).
+-- Tables that carry the schedule's
 -- 10-digit id (box scores of 2025-12-28..30, same-day features and predictions) are matched on
 -- (game_id, game_date), the others on the game key; props carry no game at all and are placed by
 -- the player's team. A game whose box scores came from a fallback on a date the primary
@@ -10,11 +13,17 @@ with
 
 games as (
 
-    select * from {{ ref('stg_raw__games') }}
-    where season_type in ('regular_season', 'play_in', 'playoffs')
-        and not is_postponed
+    select * from {{ ref('int_games_classified') }}
+    where (is_expected or is_unplayed_playoff_game)
         -- the schedule is read further back than the rest (pipemon_schedule_start_date)
         and game_date >= {{ pipemon_source_start_date() }}
+
+),
+
+prop_days as (
+
+    select * from {{ ref('int_phase_deadlines') }}
+    where phase = 'phase2'
 
 ),
 
@@ -197,8 +206,12 @@ joined as (
         coalesce(primary_source_failures.failed_runs, 0) as primary_source_failed_runs,
         primary_source_failures.last_error_message as primary_source_error,
         games.is_final,
-        games.is_final and coalesce(phase_days.is_due, false) as is_box_score_due,
-        coalesce(feature_days.is_due and not feature_days.is_relaxed, false) as is_features_due,
+        games.is_unplayed_playoff_game,
+        games.is_final and coalesce(phase_days.is_due and phase_days.is_due_on_day_kind, false) as is_box_score_due,
+        not games.is_unplayed_playoff_game
+        and coalesce(feature_days.is_due and feature_days.is_due_on_day_kind and not feature_days.is_relaxed, false)
+            as is_features_due,
+        not games.is_unplayed_playoff_game and coalesce(prop_days.is_due_on_day_kind, false) as is_props_due,
         -- the props collection window closes at tip-off (before 2025-12-23 the schedule holds no
         -- tip time: the window is closed once the ET date is over)
         coalesce(
@@ -212,6 +225,8 @@ joined as (
         on games.game_date = phase_days.data_date
     left join feature_days
         on games.game_date = feature_days.data_date
+    left join prop_days
+        on games.game_date = prop_days.data_date
     left join box_scores
         on games.game_key = box_scores.game_key
     left join props
@@ -232,7 +247,8 @@ flagged as (
         joined.is_box_score_due
         and joined.box_score_players < {{ var('box_score_players_min_per_game') }} as is_missing_box_scores,
         joined.is_features_due and joined.feature_rows = 0 as is_missing_features,
-        joined.is_props_window_closed
+        joined.is_props_due
+        and joined.is_props_window_closed
         and joined.players_with_line < {{ var('props_players_min_per_game') }} as is_missing_props,
         joined.fallback_players > 0 and joined.primary_source_failed_runs > 0 as is_failed_run_filled_by_fallback
     from joined

@@ -1,4 +1,5 @@
--- Each phase's deadline for each calendar date, and whether it has passed at as_of.
+-- Each phase's deadline for each calendar date, whether it has passed at as_of, and whether the
+-- phase's outputs are expected on the date's kind of day at all (phase_deadlines.due_on_day_kinds).
 with
 
 calendar as (
@@ -24,6 +25,8 @@ phase_days as (
         cast(deadlines.phase_number as {{ dbt.type_bigint() }}) as phase_number,
         calendar.games_scheduled,
         calendar.is_game_day,
+        calendar.day_kind,
+        {{ pipemon_is_due_on('deadlines.due_on_day_kinds', 'calendar.day_kind') }} as is_due_on_day_kind,
         calendar.is_bootstrap,
         calendar.is_bootstrap and deadlines.phase in ('phase4', 'phase5') as is_relaxed,
         calendar.is_judged,

@@ -11,6 +11,8 @@ phase_days as (
 
     select * from {{ ref('int_phase_deadlines') }}
     where is_game_day
+        -- the phase produces nothing on this kind of day (no predictions in the playoffs)
+        and is_due_on_day_kind
 
 ),
 
@@ -67,6 +69,7 @@ expected_keys as (
     inner join registry
         on phase_days.phase = registry.phase
         and {{ pipemon_is_live('registry', 'phase_days.data_date') }}
+        and {{ pipemon_is_due_on('registry.due_on_day_kinds', 'phase_days.day_kind') }}
 
 ),
 

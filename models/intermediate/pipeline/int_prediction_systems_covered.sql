@@ -7,6 +7,7 @@ calendar as (
     select * from {{ ref('int_phase_deadlines') }}
     where phase = 'phase5'
         and is_game_day
+        and is_due_on_day_kind
 
 ),
 
@@ -53,6 +54,7 @@ joined as (
     from calendar
     inner join systems
         on {{ pipemon_is_live('systems', 'calendar.data_date') }}
+        and {{ pipemon_is_due_on('systems.due_on_day_kinds', 'calendar.day_kind') }}
     left join predicted
         on calendar.data_date = predicted.game_date
         and systems.system_id = predicted.system_id

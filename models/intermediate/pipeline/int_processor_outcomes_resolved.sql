@@ -43,6 +43,7 @@ expected as (
         -- a processor fed only by scrapers no workflow schedules runs only by hand
         and registry.is_fed_only_by_unscheduled_scrapers is not true
         and phase_days.is_game_day
+        and {{ pipemon_is_due_on('registry.due_on_day_kinds', 'phase_days.day_kind') }}
         and not phase_days.is_relaxed
         and {{ pipemon_is_live('registry', 'phase_days.data_date') }}
 

@@ -52,6 +52,7 @@ expected as (
         on (registry.cadence = 'daily' or calendar.is_game_day)
     where registry.is_scheduled
         and registry.is_expected_every_game_day
+        and {{ pipemon_is_due_on('registry.due_on_day_kinds', 'calendar.day_kind') }}
         and calendar.calendar_date >= coalesce(registry.valid_from, calendar.calendar_date)
         and calendar.calendar_date <= coalesce(registry.valid_to, calendar.calendar_date)
         and calendar.calendar_date >= {{ pipemon_date_add(pipemon_as_of_date(), 1 - (var('scraper_log_retention_days') | int)) }}

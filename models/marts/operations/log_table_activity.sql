@@ -12,6 +12,10 @@
 -- noqa: disable=LT02
 -- Per pipeline log table: when it last received a row, and whether it has gone quiet while the
 -- pipeline kept running (executions that should have logged there) or beyond its usual silence.
+-- Silence counts only the hours of days whose kind (int_day_kinds) the jobs writing the table are
+-- due on (log_table_expectations.due_on_day_kinds): the offseason, the preseason or the All-Star
+-- break is not a scraper log that stopped. An undeclared stop while games are still scheduled
+-- (2026-04-26's paused jobs) stays a stop.
 with
 
 expectations as (
@@ -31,6 +35,12 @@ executions as (
 calendar as (
 
     select * from {{ ref('int_calendar_dates') }}
+
+),
+
+day_kinds as (
+
+    select * from {{ ref('int_day_kinds') }}
 
 ),
 
@@ -64,12 +74,34 @@ as_of_rows as (
         expectations.owner,
         expectations.reference_phases,
         expectations.max_silent_hours,
+        expectations.due_on_day_kinds,
         {{ dbt.datediff('last_rows.last_row_at', pipemon_as_of(), 'minute') }} / 60.0 as hours_silent,
         last_rows.last_row_at
     from last_rows
     inner join expectations
         on last_rows.source_key = expectations.source_table
     where last_rows.last_row_at is not null
+
+),
+
+not_due_since as (
+
+    -- the hours since the last row that fell on days no job writing the table was due
+    select
+        as_of_rows.source_table,
+        sum(
+            {{ dbt.datediff(
+                'greatest(as_of_rows.last_row_at, ' ~ pipemon_local_to_utc('day_kinds.calendar_date', "'00:00'", 0) ~ ')',
+                'least(' ~ pipemon_as_of() ~ ', ' ~ pipemon_local_to_utc('day_kinds.calendar_date', "'00:00'", 1) ~ ')',
+                'minute'
+            ) }}
+        ) / 60.0 as hours_not_due
+    from as_of_rows
+    inner join day_kinds
+        on day_kinds.calendar_date >= {{ pipemon_to_et_date('as_of_rows.last_row_at') }}
+        and day_kinds.calendar_date <= {{ pipemon_as_of_date() }}
+    where not {{ pipemon_is_due_on('as_of_rows.due_on_day_kinds', 'day_kinds.day_kind') }}
+    group by 1
 
 ),
 
@@ -99,8 +131,12 @@ flagged as (
         as_of_rows.reference_phases,
         as_of_rows.max_silent_hours,
         as_of_rows.hours_silent,
+        as_of_rows.hours_silent - coalesce(not_due_since.hours_not_due, 0) as due_hours_silent,
         coalesce(activity_since.executions_since_last_row, 0) as executions_since_last_row,
-        (as_of_rows.max_silent_hours is not null and as_of_rows.hours_silent > as_of_rows.max_silent_hours)
+        (
+            as_of_rows.max_silent_hours is not null
+            and as_of_rows.hours_silent - coalesce(not_due_since.hours_not_due, 0) > as_of_rows.max_silent_hours
+        )
         or coalesce(activity_since.executions_since_last_row, 0) >= {{ var('log_table_min_executions_after_silence') }}
             as is_stopped,
         {{ pipemon_as_of_date() }} as as_of_date,
@@ -108,6 +144,8 @@ flagged as (
     from as_of_rows
     left join activity_since
         on as_of_rows.source_table = activity_since.source_table
+    left join not_due_since
+        on as_of_rows.source_table = not_due_since.source_table
 
 )
 

@@ -7,11 +7,13 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import yaml
 
+from conftest import BuiltSeason, _dbt_build
 from pipemon.generator.contract import load_contract
 
 REPO = Path(__file__).resolve().parents[3]
@@ -176,3 +178,25 @@ def to_et(utc: datetime) -> datetime:
 def to_utc(wall: datetime) -> datetime:
     zone, _ = load_schedules()
     return wall.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def generate_stretch(
+    base: Path, start: date, end: date, *, incidents: str, logs: str
+) -> tuple[Path, dict[str, Any]]:
+    """Generate `start`..`end` into `base`/warehouse.duckdb; returns it with its ground truth."""
+    import json
+    import os
+
+    from pipemon.generator import generate
+
+    warehouse = base / "warehouse.duckdb"
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
+    generated = generate(warehouse, start, end, seed=42, incidents=incidents, logs=logs)
+    return warehouse, json.loads(generated.truth_path.read_text())
+
+
+def build_as_of(warehouse: Path, truth: dict[str, Any], as_of: str, name: str) -> BuiltSeason:
+    """`dbt build --full-refresh` of `warehouse` as of `as_of`, judging truth's start..end."""
+    moment = {**truth, "as_of": as_of}
+    run_results, manifest = _dbt_build(warehouse, warehouse.parent / f"target-{name}", moment)
+    return BuiltSeason(warehouse, moment, run_results, manifest, {})

@@ -30,8 +30,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from conftest import BuiltSeason, _dbt_build
-from warehouse.replay import copy_warehouse, cut_at, to_utc
+from conftest import BuiltSeason
+from warehouse.replay import build_as_of, copy_warehouse, cut_at, generate_stretch, to_utc
 
 START, END = date(2026, 1, 18), date(2026, 1, 29)
 
@@ -66,14 +66,7 @@ STUCK_DAY, STUCK_CLASS, STUCK_NAME = (
 
 
 def _generate(base: Path, incidents: str, logs: str) -> tuple[Path, dict[str, Any]]:
-    import os
-
-    from pipemon.generator import generate
-
-    warehouse = base / "warehouse.duckdb"
-    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
-    generated = generate(warehouse, START, END, seed=42, incidents=incidents, logs=logs)
-    return warehouse, json.loads(generated.truth_path.read_text())
+    return generate_stretch(base, START, END, incidents=incidents, logs=logs)
 
 
 def _unscheduled_fed_never_run(con: duckdb.DuckDBPyConnection) -> None:
@@ -244,9 +237,7 @@ def _left_running(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _build(warehouse: Path, truth: dict[str, Any], as_of: str, name: str) -> BuiltSeason:
-    moment = {**truth, "as_of": as_of}
-    run_results, manifest = _dbt_build(warehouse, warehouse.parent / f"target-{name}", moment)
-    return BuiltSeason(warehouse, moment, run_results, manifest, {})
+    return build_as_of(warehouse, truth, as_of, name)
 
 
 @pytest.fixture(scope="module")
