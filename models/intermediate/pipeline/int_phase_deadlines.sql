@@ -45,11 +45,21 @@ phase_days as (
 
 ),
 
+{%- set predictions_kept = pipemon_partition_expiration_days('predictions', 'player_prop_predictions') %}
+
 flagged as (
 
+    -- a date whose predictions have expired (the table drops partitions older than its
+    -- partition_expiration_days) is not due: the rows are gone by design, not missing
     select
         phase_days.*,
-        phase_days.deadline_at <= {{ pipemon_as_of() }} as is_due
+        phase_days.deadline_at <= {{ pipemon_as_of() }}
+        {%- if predictions_kept > 0 %}
+        and not (
+            phase_days.completion_source = 'predictions'
+            and phase_days.data_date <= {{ pipemon_date_add(pipemon_as_of_date(), -predictions_kept) }}
+        )
+        {%- endif %} as is_due
     from phase_days
 
 )

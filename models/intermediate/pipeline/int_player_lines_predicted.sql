@@ -5,12 +5,34 @@
 -- predicted with NO_LINE and are not expected to have a line-based prediction.
 with
 
+postponed_teams as (
+
+    -- a postponed game's players keep the lines scraped before it was called off, and its
+    -- predictions are deactivated: on its old date nobody of either team is expected
+    select
+        game_date,
+        home_team_tricode as team
+    from {{ ref('int_games_classified') }}
+    where is_postponed
+    union distinct
+    select
+        game_date,
+        away_team_tricode as team
+    from {{ ref('int_games_classified') }}
+    where is_postponed
+
+),
+
 lines as (
 
     select distinct
-        game_date,
-        player_lookup
-    from {{ ref('stg_raw__player_points_props') }}
+        props.game_date,
+        props.player_lookup
+    from {{ ref('stg_raw__player_points_props') }} as props
+    left join postponed_teams
+        on props.game_date = postponed_teams.game_date
+        and props.player_team = postponed_teams.team
+    where postponed_teams.team is null
 
 ),
 

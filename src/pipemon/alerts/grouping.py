@@ -37,6 +37,7 @@ CAUSE_RANK = {
     "phase_not_triggered": 8,
     "phase_finished_after_deadline": 9,
     "feature_store_degraded": 10,
+    "missing_features_for_game": 10,
     "prediction_system_missing": 11,
     "players_missing_predictions": 12,
 }
@@ -55,6 +56,9 @@ PROCESSOR_CHECKS = (
 PHASE_CHECKS = ("phase_not_triggered", "phase_finished_after_deadline")
 PREDICTION_CHECKS = (
     "feature_store_degraded",
+    # one game's features missing: on a day its phase-4 processors failed or never ran (a stop of
+    # the pipeline), each game's gap is that failure's consequence, not an incident of its own
+    "missing_features_for_game",
     "prediction_system_missing",
     "players_missing_predictions",
 )
