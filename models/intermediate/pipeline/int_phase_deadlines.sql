@@ -54,12 +54,10 @@ flagged as (
     select
         phase_days.*,
         phase_days.deadline_at <= {{ pipemon_as_of() }}
-        {%- if predictions_kept > 0 %}
-        and not (
-            phase_days.completion_source = 'predictions'
-            and phase_days.data_date <= {{ pipemon_date_add(pipemon_as_of_date(), -predictions_kept) }}
-        )
-        {%- endif %} as is_due
+        and (
+            phase_days.completion_source <> 'predictions'
+            or phase_days.data_date > {{ pipemon_date_add(pipemon_as_of_date(), -(predictions_kept or 100000)) }}
+        ) as is_due
     from phase_days
 
 )
