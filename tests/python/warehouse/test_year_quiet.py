@@ -48,6 +48,7 @@ SAMPLED: tuple[tuple[dt.date, str, dt.time], ...] = (
     (D(2026, 10, 28), "bootstrap", NIGHT),
 )
 SHUTDOWN = D(2026, 4, 26)
+RESTART = D(2026, 10, 7)  # the scrapers resume: the log tables have writers again
 PERIOD = {d: p for d, p, _ in SAMPLED}
 
 
@@ -99,18 +100,29 @@ def _stop_incidents(result: backtest.Result) -> list[dict[str, Any]]:
     ]
 
 
+def _about_the_stop(said: backtest.Said, stop_ids: set[str]) -> bool:
+    """A message about the undeclared stop: one of its incidents, or (until the restart) a log
+    table its writers left silent in it: the silence counts only the hours its writers were due,
+    which the stop's playoff days alone exceed, so it stays stopped until they resume. The
+    check is judged on the day it is run (a snapshot), so a sampled replay, with months between
+    two moments, sees it fixed and again; a daily run keeps it one incident."""
+    if said.incident_id in stop_ids or said.kind == "digest":
+        return True
+    day = said.moment.astimezone(project.pipeline_zone()).date()
+    return "log table stopped receiving rows" in said.subject and SHUTDOWN <= day < RESTART
+
+
 def test_a_clean_year_is_quiet_outside_the_undeclared_stop(replayed: backtest.Result) -> None:
     told = _told(replayed)
     print(json.dumps({"told": told}, indent=1))
-    # the stop is told at the first moment after it (its incidents' reminders come later, and
-    # are about the stop, not about the day they are sent on)
     stop_ids = {i["incident_id"] for i in _stop_incidents(replayed)}
+    before = [s for m in replayed.moments if _day(m) < SHUTDOWN for s in m.said]
+    assert before == [], f"told before the stop, on days the pipeline was right: {before}"
     noisy = {
-        PERIOD[_day(m)]: [f"{s.kind} {s.subject}" for s in m.said]
+        PERIOD[_day(m)]: [s.subject for s in m.said if not _about_the_stop(s, stop_ids)]
         for m in replayed.moments
-        if [s for s in m.said if s.incident_id not in stop_ids and s.kind != "digest"]
     }
-    assert noisy == {}, f"told on days the pipeline is right: {noisy}"
+    assert {p: said for p, said in noisy.items() if said} == {}
     assert [m for m in replayed.moments if m.exit_code == 3] == []
 
 
@@ -128,6 +140,7 @@ def test_the_undeclared_stop_is_told_once_per_stopped_output(replayed: backtest.
 def test_a_declared_halt_shows_in_status(replayed: backtest.Result) -> None:
     from pipemon import status
 
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(replayed.scratch / "warehouse.duckdb")
     ctx = status.open_context("local", replayed.moments[-1].at)
     try:
         report = status.collect(ctx, D(2026, 7, 15))
@@ -166,8 +179,14 @@ def test_without_halt_tables_the_stop_is_still_one_incident_per_output(
     )
     assert all(n == 1 for n in alerts.values()), alerts
     # the offseason day opens nothing new: quiet because no job is due, not because of a halt
+    stop_ids = {i["incident_id"] for i in stop}
     offseason = [m for m in without_halts.moments if _day(m) == D(2026, 7, 15)]
-    assert [s for m in offseason for s in m.said if s.kind == "alert"] == []
+    assert [
+        s
+        for m in offseason
+        for s in m.said
+        if s.kind == "alert" and not _about_the_stop(s, stop_ids)
+    ] == []
 
 
 @pytest.fixture(scope="module")
