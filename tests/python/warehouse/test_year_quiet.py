@@ -105,11 +105,14 @@ def _about_the_stop(said: backtest.Said, stop_ids: set[str]) -> bool:
     table its writers left silent in it: the silence counts only the hours its writers were due,
     which the stop's playoff days alone exceed, so it stays stopped until they resume. The
     check is judged on the day it is run (a snapshot), so a sampled replay, with months between
-    two moments, sees it fixed and again; a daily run keeps it one incident."""
+    two moments, sees it fixed and again; a daily run keeps it one incident. It resolves when
+    the restart gives the table writers again."""
     if said.incident_id in stop_ids or said.kind == "digest":
         return True
     day = said.moment.astimezone(project.pipeline_zone()).date()
-    return "log table stopped receiving rows" in said.subject and SHUTDOWN <= day < RESTART
+    silence = "log table stopped receiving rows" in said.subject
+    # ... and resolved once the restart gives it writers again
+    return silence and SHUTDOWN <= day and (day < RESTART or said.kind == "resolved")
 
 
 def test_a_clean_year_is_quiet_outside_the_undeclared_stop(replayed: backtest.Result) -> None:
