@@ -112,7 +112,7 @@ def _about_the_stop(said: backtest.Said, stop_ids: set[str]) -> bool:
     day = said.moment.astimezone(project.pipeline_zone()).date()
     silence = "log table stopped receiving rows" in said.subject
     # ... and resolved once the restart gives it writers again
-    return silence and SHUTDOWN <= day and (day < RESTART or said.kind == "resolved")
+    return silence and day >= SHUTDOWN and (day < RESTART or said.kind == "resolved")
 
 
 def test_a_clean_year_is_quiet_outside_the_undeclared_stop(replayed: backtest.Result) -> None:
