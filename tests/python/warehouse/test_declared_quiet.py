@@ -438,7 +438,7 @@ class Runs:
             judged_checks=self.judged_checks,
             judged_dates={d.isoformat() for d in judged} | open_dates,
             now=now,
-            resolved_vars={"incident_clean_days_to_end": 3},
+            resolved_vars={"incident_clean_days_to_end": 3, "incident_worse_factor": 2},
         )
         messages = decide.messages(
             AlertsConfig(), plan, policy.group_history(self.log), now, samples=True
