@@ -25,6 +25,13 @@ REPO = Path(__file__).resolve().parents[2]
 os.environ.setdefault("PIPEMON_PROJECT_DIR", str(REPO))
 os.environ.setdefault("DBT_PROFILES_DIR", str(REPO / "profiles"))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+if session_cache.worker() != "main":
+    # Under pytest-xdist each worker gets its own dbt target and log directory for the runs on
+    # the project itself (the runner reads back the run_results.json its build wrote); the
+    # runner tests' fixture projects are copies, each with its own target/ (runner/conftest.py).
+    _OWN = REPO / "target" / f"pytest-{session_cache.worker()}"
+    os.environ.setdefault("DBT_TARGET_PATH", str(_OWN))
+    os.environ.setdefault("DBT_LOG_PATH", str(_OWN / "logs"))
 
 
 # `make check` (the inner loop) runs the tests that are not `slow`: a test is slow when it needs a
@@ -38,12 +45,14 @@ SLOW_FIXTURES = frozenset(
         "season_builder", "hostile", "built", "manifest", "daily_and_history",
         "on_status_season", "history_season", "quiet_season",
         "offline_compiles", "compiled_probe", "emulator_build", "emulator",
+        "daily_hostile", "stretch", "normal_days", "open_incident",
     }
 )  # fmt: skip
 SLOW_MODULES = frozenset(
     {
         "test_dbt_parse.py", "test_generator.py", "test_generator_formats.py",
         "test_generator_history.py", "warehouse/test_schema_drift.py",
+        "bigquery/test_backtest_compile.py",
     }
 )  # fmt: skip
 
@@ -165,32 +174,51 @@ def _dbt_build(
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Where the session keeps the warehouses, seasons and manifests it shares."""
-    session_cache.set_root(tmp_path_factory.mktemp("session-cache"))
+    """Where the run keeps the warehouses, seasons and manifests it shares: beside the workers'
+    own temporary directories under pytest-xdist (one directory for the run), else the
+    session's own."""
+    if session_cache.worker() == "main":
+        session_cache.set_root(tmp_path_factory.mktemp("session-cache"))
+    else:
+        root = tmp_path_factory.getbasetemp().parent / "session-cache"
+        root.mkdir(exist_ok=True)
+        session_cache.set_root(root)
+
+
+def _shared_season(
+    factory: pytest.TempPathFactory, name: str, incidents: str, logs: str = "planned"
+) -> BuiltSeason:
+    """A full season built once per run (`session_cache.built_once`), this process's copy, with
+    pipemon pointed at it (as a build here would leave it)."""
+    season = session_cache.built_once(
+        name, lambda base: build_season(base, incidents, logs=logs), factory.mktemp(name)
+    )
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(season.warehouse)
+    return season
 
 
 @pytest.fixture(scope="session")
 def incident_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """The 2025-26 season with every incident kind injected, built."""
-    yield build_season(tmp_path_factory.mktemp("incidents"), "all")
+    yield _shared_season(tmp_path_factory, "incidents", "all")
 
 
 @pytest.fixture(scope="session")
 def clean_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """The 2025-26 season with no incident at all, built."""
-    yield build_season(tmp_path_factory.mktemp("clean"), "none")
+    yield _shared_season(tmp_path_factory, "clean", "none")
 
 
 @pytest.fixture(scope="session")
 def existing_incident_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """Every incident kind, on a warehouse without the plan's new log tables."""
-    yield build_season(tmp_path_factory.mktemp("existing-incidents"), "all", logs="existing")
+    yield _shared_season(tmp_path_factory, "existing-incidents", "all", logs="existing")
 
 
 @pytest.fixture(scope="session")
 def existing_clean_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """No incident, on a warehouse without the plan's new log tables."""
-    yield build_season(tmp_path_factory.mktemp("existing-clean"), "none", logs="existing")
+    yield _shared_season(tmp_path_factory, "existing-clean", "none", logs="existing")
 
 
 @pytest.fixture
