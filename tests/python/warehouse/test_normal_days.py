@@ -66,13 +66,16 @@ STUCK_DAY, STUCK_CLASS, STUCK_NAME = (
 
 
 def _generate(base: Path, incidents: str, logs: str) -> tuple[Path, dict[str, Any]]:
+    """The stretch generated into `base`/warehouse.duckdb (a copy of the run's one generation
+    with these arguments, `session_cache.generate_once`)."""
     import os
 
-    from pipemon.generator import generate
+    from session_cache import generate_once
 
     warehouse = base / "warehouse.duckdb"
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
-    generated = generate(warehouse, START, END, seed=42, incidents=incidents, logs=logs)
+    generated = generate_once(warehouse, START, END, seed=42, incidents=incidents, logs=logs)
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     return warehouse, json.loads(generated.truth_path.read_text())
 
 
