@@ -5,6 +5,11 @@ the real formats with the plan's new log tables (`--logs planned`) and without t
 pipeline is today (`--logs existing`). Each costs a generation (~15 s) and a `dbt build`
 (~35 s), and many tests read them. Generations and dbt's parse are shared through
 `session_cache` (one parse serves every build of a file named `warehouse.duckdb`).
+
+`make test` runs the suite in two processes (pytest-xdist `-n 2 --dist loadfile`: a module's
+tests stay in one process, so its module fixtures are built once). Each session fixture that
+builds is built once for the run (`session_cache.built_once`) and each process works on its own
+copy; each process has its own dbt target and log directories for runs on the project itself.
 """
 
 from __future__ import annotations
@@ -57,8 +62,20 @@ SLOW_MODULES = frozenset(
 )  # fmt: skip
 
 
+# Under pytest-xdist the modules that take longest start first (each module runs whole in one
+# process), so neither process is left with a long module at the end while the other idles.
+LONGEST_FIRST = (
+    "runner/test_backtest.py", "warehouse/test_normal_days.py", "hostile/test_window_promises.py",
+    "bigquery/test_emulator_build.py", "warehouse/test_first_runs.py", "test_report.py",
+    "warehouse/test_daily_build.py", "test_generator_formats.py", "test_generator_history.py",
+)  # fmt: skip
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
+    if session_cache.worker() != "main":
+        rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
+        items.sort(key=lambda i: rank.get(i.path.relative_to(here).as_posix(), len(rank)))
     for item in items:
         module = item.path.relative_to(here).as_posix()
         # a fixture asked for by name (`request.getfixturevalue(param)`) counts too
