@@ -39,7 +39,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadfile
 
 pytest: setup
-	$(BIN)/pytest -q $(PYTEST_XDIST) tests/python
+	$(BIN)/pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS) tests/python
 
 test: lint sqllint pytest
 

@@ -62,20 +62,55 @@ SLOW_MODULES = frozenset(
 )  # fmt: skip
 
 
-# Under pytest-xdist the modules that take longest start first (each module runs whole in one
-# process), so neither process is left with a long module at the end while the other idles.
+# Under pytest-xdist (`--dist loadfile`) a module's tests run in one process, so its module
+# fixtures are built once, except the long tests below that use none worth sharing (only
+# session fixtures, or a module fixture that is a copy): each runs where a process is free. The
+# longest start first, so neither process is left with a long one at the end while the other
+# idles.
+ALONE = (
+    "runner/test_backtest.py::test_a_daily_backtest_tells_each_outage_once",
+    "runner/test_backtest.py::test_a_daily_backtest_of_a_clean_history_says_nothing",
+    "warehouse/test_normal_days.py::test_a_night_run_judges_nothing_before_its_window",
+    "warehouse/test_normal_days.py::test_status_and_the_report_count_what_is_open",
+)
 LONGEST_FIRST = (
-    "runner/test_backtest.py", "warehouse/test_normal_days.py", "hostile/test_window_promises.py",
+    *ALONE, "warehouse/test_normal_days.py", "hostile/test_window_promises.py",
     "bigquery/test_emulator_build.py", "warehouse/test_first_runs.py", "test_report.py",
     "warehouse/test_daily_build.py", "test_generator_formats.py", "test_generator_history.py",
 )  # fmt: skip
+HERE = Path(__file__).parent
+
+
+def _module_and_function(nodeid: str) -> tuple[str, str]:
+    path, _, rest = nodeid.partition("::")
+    module = (REPO / path).relative_to(HERE).as_posix() if path.startswith("tests/") else path
+    return module, rest.split("[")[0]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, but the tests of ALONE each a unit of their own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module, function = _module_and_function(nodeid)
+            return nodeid if f"{module}::{function}" in ALONE else module
+
+    return Scheduling(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
+    here = HERE
     if session_cache.worker() != "main":
-        rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
-        items.sort(key=lambda i: rank.get(i.path.relative_to(here).as_posix(), len(rank)))
+        rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+
+        def order(item: pytest.Item) -> int:
+            module, function = _module_and_function(item.nodeid)
+            return rank.get(f"{module}::{function}", rank.get(module, len(rank)))
+
+        items.sort(key=order)
     for item in items:
         module = item.path.relative_to(here).as_posix()
         # a fixture asked for by name (`request.getfixturevalue(param)`) counts too
