@@ -88,10 +88,13 @@ def _module_and_function(nodeid: str) -> tuple[str, str]:
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadfile`, but the tests of ALONE each a unit of their own."""
+    """`--dist loadfile`, but the tests of ALONE each a unit of their own, and the units in the
+    order collected (LONGEST_FIRST), not xdist's largest-count-first."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
 
     class Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
