@@ -33,8 +33,13 @@ lint: setup
 sqllint: setup
 	PIPEMON_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint models tests/generic tests/intermediate tests/sources
 
+# Two processes (pytest-xdist), a test module per process at a time so its module fixtures are
+# built once; what a session builds is built once for both (tests/python/session_cache.py).
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadfile
+
 pytest: setup
-	$(BIN)/pytest -q tests/python
+	$(BIN)/pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS) tests/python
 
 test: lint sqllint pytest
 

@@ -5,6 +5,11 @@ the real formats with the plan's new log tables (`--logs planned`) and without t
 pipeline is today (`--logs existing`). Each costs a generation (~15 s) and a `dbt build`
 (~35 s), and many tests read them. Generations and dbt's parse are shared through
 `session_cache` (one parse serves every build of a file named `warehouse.duckdb`).
+
+`make test` runs the suite in two processes (pytest-xdist `-n 2 --dist loadfile`: a module's
+tests stay in one process, so its module fixtures are built once). Each session fixture that
+builds is built once for the run (`session_cache.built_once`) and each process works on its own
+copy; each process has its own dbt target and log directories for runs on the project itself.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ REPO = Path(__file__).resolve().parents[2]
 os.environ.setdefault("PIPEMON_PROJECT_DIR", str(REPO))
 os.environ.setdefault("DBT_PROFILES_DIR", str(REPO / "profiles"))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+if session_cache.worker() != "main":
+    # Under pytest-xdist each worker gets its own dbt target and log directory for the runs on
+    # the project itself (the runner reads back the run_results.json its build wrote); the
+    # runner tests' fixture projects are copies, each with its own target/ (runner/conftest.py).
+    _OWN = REPO / "target" / f"pytest-{session_cache.worker()}"
+    os.environ.setdefault("DBT_TARGET_PATH", str(_OWN))
+    os.environ.setdefault("DBT_LOG_PATH", str(_OWN / "logs"))
 
 
 # `make check` (the inner loop) runs the tests that are not `slow`: a test is slow when it needs a
@@ -38,18 +50,70 @@ SLOW_FIXTURES = frozenset(
         "season_builder", "hostile", "built", "manifest", "daily_and_history",
         "on_status_season", "history_season", "quiet_season",
         "offline_compiles", "compiled_probe", "emulator_build", "emulator",
+        "daily_hostile", "stretch", "normal_days", "open_incident",
     }
 )  # fmt: skip
 SLOW_MODULES = frozenset(
     {
         "test_dbt_parse.py", "test_generator.py", "test_generator_formats.py",
         "test_generator_history.py", "warehouse/test_schema_drift.py",
+        "bigquery/test_backtest_compile.py",
     }
 )  # fmt: skip
 
 
+# Under pytest-xdist (`--dist loadfile`) a module's tests run in one process, so its module
+# fixtures are built once, except the long tests below that use none worth sharing (only
+# session fixtures, or a module fixture that is a copy): each runs where a process is free. The
+# longest start first, so neither process is left with a long one at the end while the other
+# idles.
+ALONE = (
+    "runner/test_backtest.py::test_a_daily_backtest_tells_each_outage_once",
+    "runner/test_backtest.py::test_a_daily_backtest_of_a_clean_history_says_nothing",
+    "warehouse/test_normal_days.py::test_a_night_run_judges_nothing_before_its_window",
+    "warehouse/test_normal_days.py::test_status_and_the_report_count_what_is_open",
+)
+LONGEST_FIRST = (
+    *ALONE, "warehouse/test_normal_days.py", "hostile/test_window_promises.py",
+    "bigquery/test_emulator_build.py", "warehouse/test_first_runs.py", "test_report.py",
+    "warehouse/test_daily_build.py", "test_generator_formats.py", "test_generator_history.py",
+)  # fmt: skip
+HERE = Path(__file__).parent
+
+
+def _module_and_function(nodeid: str) -> tuple[str, str]:
+    path, _, rest = nodeid.partition("::")
+    module = (REPO / path).relative_to(HERE).as_posix() if path.startswith("tests/") else path
+    return module, rest.split("[")[0]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, but the tests of ALONE each a unit of their own, and the units in the
+    order collected (LONGEST_FIRST), not xdist's largest-count-first."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module, function = _module_and_function(nodeid)
+            return nodeid if f"{module}::{function}" in ALONE else module
+
+    return Scheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
+    here = HERE
+    if session_cache.worker() != "main":
+        rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+
+        def order(item: pytest.Item) -> int:
+            module, function = _module_and_function(item.nodeid)
+            return rank.get(f"{module}::{function}", rank.get(module, len(rank)))
+
+        items.sort(key=order)
     for item in items:
         module = item.path.relative_to(here).as_posix()
         # a fixture asked for by name (`request.getfixturevalue(param)`) counts too
@@ -165,32 +229,51 @@ def _dbt_build(
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Where the session keeps the warehouses, seasons and manifests it shares."""
-    session_cache.set_root(tmp_path_factory.mktemp("session-cache"))
+    """Where the run keeps the warehouses, seasons and manifests it shares: beside the workers'
+    own temporary directories under pytest-xdist (one directory for the run), else the
+    session's own."""
+    if session_cache.worker() == "main":
+        session_cache.set_root(tmp_path_factory.mktemp("session-cache"))
+    else:
+        root = tmp_path_factory.getbasetemp().parent / "session-cache"
+        root.mkdir(exist_ok=True)
+        session_cache.set_root(root)
+
+
+def _shared_season(
+    factory: pytest.TempPathFactory, name: str, incidents: str, logs: str = "planned"
+) -> BuiltSeason:
+    """A full season built once per run (`session_cache.built_once`), this process's copy, with
+    pipemon pointed at it (as a build here would leave it)."""
+    season = session_cache.built_once(
+        name, lambda base: build_season(base, incidents, logs=logs), factory.mktemp(name)
+    )
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(season.warehouse)
+    return season
 
 
 @pytest.fixture(scope="session")
 def incident_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """The 2025-26 season with every incident kind injected, built."""
-    yield build_season(tmp_path_factory.mktemp("incidents"), "all")
+    yield _shared_season(tmp_path_factory, "incidents", "all")
 
 
 @pytest.fixture(scope="session")
 def clean_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """The 2025-26 season with no incident at all, built."""
-    yield build_season(tmp_path_factory.mktemp("clean"), "none")
+    yield _shared_season(tmp_path_factory, "clean", "none")
 
 
 @pytest.fixture(scope="session")
 def existing_incident_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """Every incident kind, on a warehouse without the plan's new log tables."""
-    yield build_season(tmp_path_factory.mktemp("existing-incidents"), "all", logs="existing")
+    yield _shared_season(tmp_path_factory, "existing-incidents", "all", logs="existing")
 
 
 @pytest.fixture(scope="session")
 def existing_clean_season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSeason]:
     """No incident, on a warehouse without the plan's new log tables."""
-    yield build_season(tmp_path_factory.mktemp("existing-clean"), "none", logs="existing")
+    yield _shared_season(tmp_path_factory, "existing-clean", "none", logs="existing")
 
 
 @pytest.fixture

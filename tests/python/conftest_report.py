@@ -23,6 +23,7 @@ import pytest
 
 from conftest import REPO
 from conftest_status import StatusSeason, status_season_for
+from session_cache import built_once
 
 TESTS_AND_MONITORING = [
     "resource_type:test",
@@ -89,22 +90,27 @@ _CACHE: dict[str, Any] = {}
 
 
 def history_season_for(factory: pytest.TempPathFactory) -> HistorySeason:
-    if "history" in _CACHE:
-        return _CACHE["history"]  # type: ignore[no-any-return]
+    """The history season: built once per run (`session_cache.built_once`), this process's
+    copy."""
+    if "history" not in _CACHE:
+        status: StatusSeason = status_season_for(factory)
+        _CACHE["history"] = built_once(
+            "history", lambda base: _build_history(status, base), factory.mktemp("history_season")
+        )
+    return _CACHE["history"]  # type: ignore[no-any-return]
+
+
+def _build_history(status: StatusSeason, base: Path) -> HistorySeason:
     from pipemon.demo import judging_vars
 
-    status: StatusSeason = status_season_for(factory)
-    base = factory.mktemp("history_season")
     warehouse = _copy(status.warehouse, base)
     whole = judging_vars(status.truth)
     recent = {**whole, "monitor_lookback_days": 3}
     tests = ["resource_type:test"]
     _runner(warehouse, base, [(whole, tests), (recent, tests), (whole, TESTS_AND_MONITORING)])
     manifest = json.loads((status.target_path / "manifest.json").read_text())
-    season = HistorySeason(warehouse, status.truth, status.as_of, manifest,
-                           status.xss_processor, 3)  # fmt: skip
-    _CACHE["history"] = season
-    return season
+    return HistorySeason(warehouse, status.truth, status.as_of, manifest,
+                         status.xss_processor, 3)  # fmt: skip
 
 
 def use_history(
@@ -124,23 +130,11 @@ def use_quiet(
     clean_season: Any, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> HistorySeason:
     """The clean full season after one runner run that alerted on nothing."""
-    if "quiet" not in _CACHE:
-        from pipemon.demo import judging_vars
-        from pipemon.warehouse import open_warehouse, resolve
-        from pipemon.warehouse.duckdb import release_dbt_connections
-
-        base = tmp_path_factory.mktemp("quiet_season")
-        release_dbt_connections()
-        warehouse = _copy(clean_season.warehouse, base)
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
-            wh = open_warehouse(resolve("local"))
-            wh.ensure_tables()
-            wh.close()
-        _runner(warehouse, base, [(judging_vars(clean_season.truth), ["resource_type:test"])])
-        as_of = datetime.fromisoformat(clean_season.truth["as_of"]).replace(tzinfo=UTC)
-        _CACHE["quiet"] = HistorySeason(warehouse, clean_season.truth, as_of,
-                                        clean_season.manifest, "", 1)  # fmt: skip
+    if "quiet" not in _CACHE:  # built once per run (`session_cache.built_once`), copied here
+        _CACHE["quiet"] = built_once(
+            "quiet", lambda base: _build_quiet(clean_season, base),
+            tmp_path_factory.mktemp("quiet_season"),
+        )  # fmt: skip
     season: HistorySeason = _CACHE["quiet"]
     monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(season.warehouse))
     monkeypatch.setenv("PIPEMON_PROJECT_DIR", str(REPO))
@@ -148,3 +142,21 @@ def use_quiet(
     monkeypatch.delenv("PIPEMON_TARGET", raising=False)
     monkeypatch.chdir(REPO)
     return season
+
+
+def _build_quiet(clean_season: Any, base: Path) -> HistorySeason:
+    from pipemon.demo import judging_vars
+    from pipemon.warehouse import open_warehouse, resolve
+    from pipemon.warehouse.duckdb import release_dbt_connections
+
+    release_dbt_connections()
+    warehouse = _copy(clean_season.warehouse, base)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
+        wh = open_warehouse(resolve("local"))
+        wh.ensure_tables()
+        wh.close()
+    _runner(warehouse, base, [(judging_vars(clean_season.truth), ["resource_type:test"])])
+    as_of = datetime.fromisoformat(clean_season.truth["as_of"]).replace(tzinfo=UTC)
+    return HistorySeason(warehouse, clean_season.truth, as_of,
+                         clean_season.manifest, "", 1)  # fmt: skip

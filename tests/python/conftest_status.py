@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from pipemon.generator.incidents import CATALOGUE
-from session_cache import generate_once
+from session_cache import built_once, generate_once
 
 REPO = Path(__file__).resolve().parents[2]
 START = date(2025, 10, 21)  # the season start: the marts and the generator agree on bootstrap
@@ -132,9 +132,9 @@ _CACHE: dict[str, StatusSeason] = {}
 
 
 def status_season_for(factory: pytest.TempPathFactory) -> StatusSeason:
-    """The built season; the first caller in the session builds it."""
+    """The built season: built once per run (`session_cache.built_once`), this process's copy."""
     if "season" not in _CACHE:
-        _CACHE["season"] = _build(factory.mktemp("status_season"))
+        _CACHE["season"] = built_once("status", _build, factory.mktemp("status_season"))
     return _CACHE["season"]
 
 

@@ -3,7 +3,9 @@ target, once in full and once in incremental form."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,7 +47,14 @@ class OfflineCompiles:
 
 @pytest.fixture(scope="session")
 def offline_compiles(tmp_path_factory: pytest.TempPathFactory) -> OfflineCompiles:
-    base = tmp_path_factory.mktemp("bq_offline")
+    """Compiled once per run (`session_cache.built_once`); this process's copy of the project
+    and targets (test_macros compiles again into it)."""
+    from session_cache import built_once
+
+    return built_once("bq-offline", _compile, tmp_path_factory.mktemp("bq_offline"))
+
+
+def _compile(base: Path) -> OfflineCompiles:
     project = copy_project(base / "project")
     profiles = write_profiles(base / "profiles", {"bigquery": offline_bigquery_output()})
     runs = {}
@@ -62,4 +71,9 @@ def offline_compiles(tmp_path_factory: pytest.TempPathFactory) -> OfflineCompile
         )
         assert runs[mode].exception is None, f"offline {mode} compile broke: {runs[mode].exception}"
         assert runs[mode].success, f"offline {mode} compile failed"
-    return OfflineCompiles(full=runs["full"], incremental=runs["incremental"])
+    # dbt's in-memory result objects stay behind (what is shared is pickled); the artifacts
+    # on disk say what the compiles did
+    return OfflineCompiles(
+        full=dataclasses.replace(runs["full"], result=None),
+        incremental=dataclasses.replace(runs["incremental"], result=None),
+    )

@@ -260,14 +260,15 @@ class DailyHostile:
 @pytest.fixture(scope="session")
 def daily_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DailyHostile]:
     from pipemon import runner
-    from pipemon.generator import generate
     from pipemon.warehouse.duckdb import release_dbt_connections
+    from session_cache import generate_once
 
     base = tmp_path_factory.mktemp("daily-hostile")
     warehouse = base / "warehouse.duckdb"
     saved = {k: os.environ.get(k) for k in ("PIPEMON_DUCKDB_PATH", "DBT_TARGET_PATH")}
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
-    generated = generate(warehouse, START, END, seed=11, incidents="none")
+    generated = generate_once(warehouse, START, END, seed=11, incidents="none")
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     truth = json.loads(Path(generated.truth_path).read_text())
     as_of = datetime.fromisoformat(truth["as_of"])
     alerts_log = base / "alerts.log"

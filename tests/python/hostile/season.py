@@ -402,9 +402,19 @@ def _schedule_flip(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.fixture(scope="session")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSeason]:
+    """The hostile period, built once per run (`session_cache.built_once`): this process's copy."""
     import os
 
-    base = tmp_path_factory.mktemp("hostile")
+    from session_cache import built_once
+
+    season = built_once("hostile", _build_hostile, tmp_path_factory.mktemp("hostile"))
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(season.season.warehouse)
+    yield season
+
+
+def _build_hostile(base: Path) -> HostileSeason:
+    import os
+
     warehouse = base / "warehouse.duckdb"
     generated = generate_once(warehouse, START, END, seed=42, incidents="none")
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
@@ -423,4 +433,4 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSeason]
     finally:
         con.close()
     run_results, manifest = _dbt_build(warehouse, base / "target", truth)
-    yield HostileSeason(BuiltSeason(warehouse, truth, run_results, manifest, counts), before)
+    return HostileSeason(BuiltSeason(warehouse, truth, run_results, manifest, counts), before)

@@ -55,16 +55,25 @@ def use_project(monkeypatch: pytest.MonkeyPatch, project: Path, warehouse: Path)
     monkeypatch.setenv("DBT_PROFILES_DIR", str(project))
     monkeypatch.setenv("PIPEMON_DUCKDB_PATH", str(warehouse))
     monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+    # the copy's own target/ and logs/ (a pytest-xdist worker sets a directory of its own)
+    monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
+    monkeypatch.delenv("DBT_LOG_PATH", raising=False)
     monkeypatch.chdir(project)
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture project built once with failing tests: <dir>/project and <dir>/fx.duckdb."""
+    """The fixture project built once with failing tests: <dir>/project and <dir>/fx.duckdb
+    (once per run, `session_cache.built_once`; this process's copy)."""
+    from session_cache import built_once
+
+    return built_once("runner-fixture-project", _build, tmp_path_factory.mktemp("built"))
+
+
+def _build(base: Path) -> Path:
     from pipemon import dbt
     from pipemon.warehouse import open_warehouse, resolve
 
-    base = tmp_path_factory.mktemp("built")
     project = make_project(base / "project")
     warehouse = base / WAREHOUSE_NAME
     mp = pytest.MonkeyPatch()

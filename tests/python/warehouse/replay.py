@@ -183,15 +183,18 @@ def to_utc(wall: datetime) -> datetime:
 def generate_stretch(
     base: Path, start: date, end: date, *, incidents: str, logs: str
 ) -> tuple[Path, dict[str, Any]]:
-    """Generate `start`..`end` into `base`/warehouse.duckdb; returns it with its ground truth."""
+    """`start`..`end` generated into `base`/warehouse.duckdb (a copy of the run's one
+    generation with these arguments, `session_cache.generate_once`: the caller may rewrite it);
+    returns it with its ground truth."""
     import json
     import os
 
-    from pipemon.generator import generate
+    from session_cache import generate_once
 
     warehouse = base / "warehouse.duckdb"
     os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
-    generated = generate(warehouse, start, end, seed=42, incidents=incidents, logs=logs)
+    generated = generate_once(warehouse, start, end, seed=42, incidents=incidents, logs=logs)
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(warehouse)
     return warehouse, json.loads(generated.truth_path.read_text())
 
 
