@@ -57,7 +57,8 @@ SLOW_MODULES = frozenset(
     {
         "test_dbt_parse.py", "test_generator.py", "test_generator_formats.py",
         "test_generator_history.py", "warehouse/test_schema_drift.py",
-        "bigquery/test_backtest_compile.py",
+        "bigquery/test_backtest_compile.py", "warehouse/test_calendar_days.py",
+        "warehouse/test_prediction_shape.py", "warehouse/test_year_quiet.py",
     }
 )  # fmt: skip
 
@@ -72,9 +73,12 @@ ALONE = (
     "runner/test_backtest.py::test_a_daily_backtest_of_a_clean_history_says_nothing",
     "warehouse/test_normal_days.py::test_a_night_run_judges_nothing_before_its_window",
     "warehouse/test_normal_days.py::test_status_and_the_report_count_what_is_open",
+    "warehouse/test_year_quiet.py::test_without_halt_tables_the_stop_is_still_one_incident_per_output",
+    "warehouse/test_year_quiet.py::test_every_kind_is_caught_on_the_year",
 )
 LONGEST_FIRST = (
-    *ALONE, "warehouse/test_normal_days.py", "hostile/test_window_promises.py",
+    "warehouse/test_year_quiet.py", *ALONE, "warehouse/test_normal_days.py",
+    "warehouse/test_declared_quiet.py", "warehouse/test_calendar_days.py", "hostile/test_window_promises.py",
     "bigquery/test_emulator_build.py", "warehouse/test_first_runs.py", "test_report.py",
     "warehouse/test_daily_build.py", "test_generator_formats.py", "test_generator_history.py",
 )  # fmt: skip
