@@ -247,10 +247,17 @@ def skipped_finding(names: list[str]) -> Finding:
 
 
 def judge_freshness(
-    sources: Mapping[str, Any], manifest: Mapping[str, Any], out: Judgement
+    sources: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    out: Judgement,
+    *,
+    not_due: Mapping[str, str] | None = None,
 ) -> None:
-    """Add findings from target/sources.json (dbt source freshness)."""
+    """Add findings from target/sources.json (dbt source freshness). `not_due`: sources whose
+    writers are not due on the judged day's kind (source name -> the kind): a stale one is the
+    calendar's quiet (the offseason, a preseason day), recorded as passing, not a finding."""
     nodes = manifest.get("sources", {})
+    quiet = dict(not_due or {})
     for result in sources.get("results", []):
         uid = str(result.get("unique_id", ""))
         status = str(result.get("status", "")).lower()
@@ -259,6 +266,10 @@ def judge_freshness(
         if status == "pass":
             out.judged.add(uid)
             out.checks.append(("pass", f"freshness {name}", ""))
+            continue
+        if status in ("warn", "error") and name in quiet:
+            out.judged.add(uid)
+            out.checks.append(("pass", f"freshness {name}", f"not due on {quiet[name]} days"))
             continue
         if status in ("warn", "error"):
             out.judged.add(uid)

@@ -381,7 +381,15 @@ class Runner:
                 samples=samples and max_rows > 0,
             )
             if built.sources is not None:
-                judge_freshness(built.sources, built.manifest, judgement)
+                not_due: dict[str, str] = {}
+                if wh is not None and not store.is_spool:
+                    day = build.as_of({**declared, **built.vars}, now).astimezone(
+                        project.pipeline_zone()
+                    )
+                    not_due = build.freshness_not_due(
+                        wh, day.date().isoformat(), built.sources, built.manifest
+                    )
+                judge_freshness(built.sources, built.manifest, judgement, not_due=not_due)
             self.judged |= judgement.judged
         for finding in judgement.findings:
             finding.detail = self.redact(finding.detail)

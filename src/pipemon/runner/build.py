@@ -338,3 +338,46 @@ def last_results(settings: WarehouseSettings | None) -> Built:
     out.vars = dict(args.get("vars") or {})
     out.judged.add("pipemon.monitor.artifacts")
     return out
+
+
+def freshness_not_due(
+    wh: Any, day: str, sources: Mapping[str, Any], manifest: Mapping[str, Any]
+) -> dict[str, str]:
+    """The sources of this freshness run whose writers are not due on `day`'s kind of day
+    (int_day_kinds: the offseason, a preseason day, the All-Star break), from the log tables'
+    registry (`due_on_day_kinds` of seeds/log_table_expectations.csv) and, for every other
+    table, var `due_on_day_kinds_default`. Empty when the kind is unknown (then every staleness
+    is judged)."""
+    import csv
+
+    from pipemon.warehouse import WarehouseError
+
+    try:
+        rows = wh.query(
+            f"select day_kind from {wh.table('int_day_kinds', wh.schema + '_intermediate')} "
+            "where calendar_date = cast(@d as date)",
+            {"d": day},
+        )
+    except WarehouseError:
+        return {}
+    if not rows or not rows[0].get("day_kind"):
+        return {}
+    kind = str(rows[0]["day_kind"])
+    default = str(project.declared_vars().get("due_on_day_kinds_default") or "")
+    due: dict[str, str] = {}
+    registry = project.project_dir() / "seeds" / "log_table_expectations.csv"
+    if registry.is_file():
+        with registry.open(newline="") as handle:
+            due = {
+                r["source_table"]: r.get("due_on_day_kinds") or default
+                for r in csv.DictReader(handle)
+            }
+    nodes = manifest.get("sources", {})
+    out = {}
+    for result in sources.get("results", []):
+        node = nodes.get(str(result.get("unique_id", "")), {})
+        name = f"{node.get('source_name', '?')}.{node.get('name', '?')}"
+        kinds = (due.get(name) or default).split("|")
+        if kind not in kinds:
+            out[name] = kind
+    return out

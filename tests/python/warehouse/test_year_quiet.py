@@ -207,3 +207,33 @@ def test_every_kind_is_caught_on_the_year(incident_year: BuiltSeason) -> None:
     kinds = {r["kind"] for r in primary}
     assert {"playoff_box_scores_missing", "restart_phase3_failed"} <= kinds
     assert missed == [], f"not caught on the year: {missed}"
+
+
+def test_freshness_knows_the_kind_of_day(replayed: backtest.Result) -> None:
+    """A table whose writers are not due (the scraper log in the offseason) is not stale by dbt's
+    freshness on such a day; on a playoff day it is, and the health checks (due all year) are on
+    every day."""
+    from pipemon.alerts.findings import Judgement, judge_freshness
+    from pipemon.runner import build
+    from pipemon.warehouse import open_warehouse, resolve
+
+    uids = {
+        f"source.pipemon.orchestration.{t}": t
+        for t in ("scraper_execution_log", "service_health_checks")
+    }
+    sources = {"results": [{"unique_id": u, "status": "error"} for u in uids]}
+    manifest = {
+        "sources": {u: {"source_name": "orchestration", "name": t} for u, t in uids.items()}
+    }
+    os.environ["PIPEMON_DUCKDB_PATH"] = str(replayed.scratch / "warehouse.duckdb")
+    wh = open_warehouse(resolve("local"))
+    try:
+        offseason = build.freshness_not_due(wh, "2026-07-15", sources, manifest)
+        playoffs = build.freshness_not_due(wh, "2026-04-22", sources, manifest)
+    finally:
+        wh.close()
+    assert offseason == {"orchestration.scraper_execution_log": "offseason"}
+    assert playoffs == {}
+    judged = Judgement()
+    judge_freshness(sources, manifest, judged, not_due=offseason)
+    assert [f.target for f in judged.findings] == ["orchestration.service_health_checks"]
