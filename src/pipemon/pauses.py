@@ -19,12 +19,11 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from pipemon import project
 from pipemon.warehouse import Warehouse
 
 TABLE = "output_pauses"
-EASTERN = ZoneInfo("America/New_York")
 # A pause is planned quiet, not a way to switch a check off for good: a year at most; declared
 # after the fact (a stop nobody declared in time), it reaches back at most the judged dates of an
 # open incident's season.
@@ -75,7 +74,7 @@ def eastern_date(moment: dt.datetime) -> dt.date:
     """The US Eastern date of a UTC moment (naive means UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(EASTERN).date()
+    return moment.astimezone(project.pipeline_zone()).date()
 
 
 def known_outputs(project_dir: Path) -> dict[str, str]:

@@ -67,14 +67,15 @@ def test_the_latest_season_is_the_same_with_or_without_history(
                 f"select count(*) from (select * from one.{name} except all select * from two.{name})"
             ).fetchone()
             assert missing == (0,), f"{name}: rows of the latest season changed with a history"
-            field = table.partition_field
+            # a table without a partition column (the operators' halt overrides) has no day
+            field = table.partition_field or "null"
             added = con.execute(
                 f"select count(*), max({field}) from "
                 f"(select * from two.{name} except all select * from one.{name})"
             ).fetchone()
             assert added is not None
             extra_rows += added[0]
-            if added[0]:
+            if added[0] and table.partition_field:
                 latest_day = added[1].date() if hasattr(added[1], "date") else added[1]
                 assert latest_day <= SEASON_START, f"{name}: history rows after the opening night"
             count = con.execute(f"select count(*) from two.{name}").fetchone()

@@ -83,13 +83,15 @@ shaped as (
     select
         game_date,
         system_id,
+        -- rounded: a sum's last bits follow the order rows are read in, and a daily build reads
+        -- them in another order than a history build
         count(*) as players,
-        avg(predicted_points) as mean_predicted_points,
-        stddev_samp(predicted_points) as predicted_points_spread,
-        avg(predicted_points - current_points_line) as mean_edge,
-        avg(case when recommendation = 'OVER' then 1.0 else 0.0 end) as over_share,
-        avg(case when recommendation = 'UNDER' then 1.0 else 0.0 end) as under_share,
-        avg(case when recommendation = 'PASS' then 1.0 else 0.0 end) as pass_share
+        round(avg(predicted_points), 4) as mean_predicted_points,
+        round(stddev_samp(predicted_points), 4) as predicted_points_spread,
+        round(avg(predicted_points - current_points_line), 4) as mean_edge,
+        round(avg(case when recommendation = 'OVER' then 1.0 else 0.0 end), 4) as over_share,
+        round(avg(case when recommendation = 'UNDER' then 1.0 else 0.0 end), 4) as under_share,
+        round(avg(case when recommendation = 'PASS' then 1.0 else 0.0 end), 4) as pass_share
     from player_rows
     group by 1, 2
 
@@ -99,10 +101,13 @@ compared as (
 
     select
         shaped.*,
-        modal.players_at_modal_value * 1.0 / shaped.players as modal_value_share,
+        round(modal.players_at_modal_value * 1.0 / shaped.players, 4) as modal_value_share,
         -- the other systems of the day: their mean edge, each system counted once
-        (sum(shaped.mean_edge) over (partition by shaped.game_date) - shaped.mean_edge)
-        / nullif(count(*) over (partition by shaped.game_date) - 1, 0) as peers_mean_edge
+        round(
+            (sum(shaped.mean_edge) over (partition by shaped.game_date) - shaped.mean_edge)
+            / nullif(count(*) over (partition by shaped.game_date) - 1, 0),
+            4
+        ) as peers_mean_edge
     from shaped
     inner join modal
         on shaped.game_date = modal.game_date
