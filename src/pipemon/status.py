@@ -250,17 +250,10 @@ def default_dates(as_of: datetime, day: date | None) -> tuple[date, date]:
 
 
 def thresholds() -> dict[str, float]:
-    """`system_coverage_min` as dbt resolves it: only to word a verdict the marts computed (the
-    alert's own `is_system_missing`), never to decide one."""
-    values = {"system_coverage_min": 0.5}
-    try:
-        resolved = project.resolved_vars()
-        for key in values:
-            if key in resolved:
-                values[key] = float(resolved[key])
-    except (OSError, RuntimeError, ValueError, TypeError):
-        pass
-    return values
+    """`system_coverage_min` as dbt resolves it (dbt_project.yml or --vars, its only home): only
+    to word a verdict the marts computed (the alert's own `is_system_missing`), never to decide
+    one."""
+    return {"system_coverage_min": float(project.resolved_vars()["system_coverage_min"])}
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -553,7 +546,7 @@ def judge(
     as_of: datetime,
     source: str,
     checks: list[AlertCheck],
-    coverage_min: float = 0.5,
+    coverage_min: float,
 ) -> StatusReport:
     """The report for `day` (completion, failures: every failing alert check) and `next_day`
     (predictions)."""
