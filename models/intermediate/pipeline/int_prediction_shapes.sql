@@ -78,20 +78,23 @@ modal as (
 
 ),
 
-shaped as (
+totals as (
 
+    -- exact sums in hundredths of a point (points and lines are multiples of 0.1 and 0.5): a sum
+    -- of floats follows the order rows are read in, which a daily and a history build differ in
     select
         game_date,
         system_id,
-        -- rounded: a sum's last bits follow the order rows are read in, and a daily build reads
-        -- them in another order than a history build
         count(*) as players,
-        round(avg(predicted_points), 4) as mean_predicted_points,
-        round(stddev_samp(predicted_points), 4) as predicted_points_spread,
-        round(avg(predicted_points - current_points_line), 4) as mean_edge,
-        round(avg(case when recommendation = 'OVER' then 1.0 else 0.0 end), 4) as over_share,
-        round(avg(case when recommendation = 'UNDER' then 1.0 else 0.0 end), 4) as under_share,
-        round(avg(case when recommendation = 'PASS' then 1.0 else 0.0 end), 4) as pass_share
+        sum(cast(round(predicted_points * 100) as {{ dbt.type_bigint() }})) as predicted_sum,
+        sum(
+            cast(round(predicted_points * 100) as {{ dbt.type_bigint() }})
+            * cast(round(predicted_points * 100) as {{ dbt.type_bigint() }})
+        ) as predicted_square_sum,
+        sum(cast(round((predicted_points - current_points_line) * 100) as {{ dbt.type_bigint() }})) as edge_sum,
+        count(case when recommendation = 'OVER' then 1 end) as over_players,
+        count(case when recommendation = 'UNDER' then 1 end) as under_players,
+        count(case when recommendation = 'PASS' then 1 end) as pass_players
     from player_rows
     group by 1, 2
 
@@ -100,18 +103,32 @@ shaped as (
 compared as (
 
     select
-        shaped.*,
-        round(modal.players_at_modal_value * 1.0 / shaped.players, 4) as modal_value_share,
-        -- the other systems of the day: their mean edge, each system counted once
+        totals.game_date,
+        totals.system_id,
+        totals.players,
+        round(totals.predicted_sum / (100.0 * totals.players), 4) as mean_predicted_points,
         round(
-            (sum(shaped.mean_edge) over (partition by shaped.game_date) - shaped.mean_edge)
-            / nullif(count(*) over (partition by shaped.game_date) - 1, 0),
+            sqrt(
+                greatest(totals.players * totals.predicted_square_sum - totals.predicted_sum * totals.predicted_sum, 0)
+                / nullif(10000.0 * totals.players * (totals.players - 1), 0)
+            ),
+            4
+        ) as predicted_points_spread,
+        round(totals.edge_sum / (100.0 * totals.players), 4) as mean_edge,
+        round(totals.over_players * 1.0 / totals.players, 4) as over_share,
+        round(totals.under_players * 1.0 / totals.players, 4) as under_share,
+        round(totals.pass_players * 1.0 / totals.players, 4) as pass_share,
+        round(modal.players_at_modal_value * 1.0 / totals.players, 4) as modal_value_share,
+        -- the other systems of the day: the mean edge of their predictions, pooled
+        round(
+            (sum(totals.edge_sum) over (partition by totals.game_date) - totals.edge_sum)
+            / nullif(100.0 * (sum(totals.players) over (partition by totals.game_date) - totals.players), 0),
             4
         ) as peers_mean_edge
-    from shaped
+    from totals
     inner join modal
-        on shaped.game_date = modal.game_date
-        and shaped.system_id = modal.system_id
+        on totals.game_date = modal.game_date
+        and totals.system_id = modal.system_id
 
 ),
 
